@@ -1,0 +1,67 @@
+import { ConfigError, CONFIG_EXIT_CODE } from '../config/options.js';
+
+/** A started stage: close() stops the source, drains in-flight audio and flushes sinks. */
+export interface StageHandle {
+  close(): Promise<void>;
+}
+
+/** A start-up failure the user can fix (missing file, port in use...): one line, exit 2. */
+export class StartupError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'StartupError';
+    this.code = code;
+  }
+}
+
+/** Longest a stage may take to shut down before it exits anyway. */
+const SHUTDOWN_BUDGET_MS = 1800;
+
+/**
+ * The only place that installs signal handlers and exits. Bad configuration
+ * and start-up errors print one line and exit with code 2; SIGINT/SIGTERM
+ * close the stage and exit 0 within the 2 s budget.
+ */
+export async function runStage(stage: string, start: () => Promise<StageHandle>): Promise<void> {
+  let handle: StageHandle;
+  try {
+    handle = await start();
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof StartupError || isUserFacing(err)) {
+      process.stderr.write(`quell ${stage}: ${(err as Error).message}\n`);
+      process.exit(CONFIG_EXIT_CODE);
+    }
+    throw err;
+  }
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    const guard = setTimeout(() => process.exit(0), SHUTDOWN_BUDGET_MS);
+    guard.unref();
+    handle.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`quell ${stage}: shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // pm2 (wait_ready) and `quell process` both wait for this message.
+  process.send?.('ready');
+  notifyParent({ type: 'ready', stage });
+}
+
+/** Errors with a stable `code` from our own packages (model store, WAV reader) are user-facing. */
+function isUserFacing(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('ERR_') && !code.startsWith('ERR_INTERNAL');
+}
+
+/** Reports to the `quell process` orchestrator when it asked for reports (QUELL_REPORT_IPC=1). */
+export function notifyParent(message: Record<string, unknown>): void {
+  if (process.env.QUELL_REPORT_IPC === '1' && process.send) process.send(message);
+}
