@@ -12,3 +12,5 @@ export * from './zmq/send-queue.js';
 export * from './config/options.js';
 export * from './lifecycle/run-stage.js';
 export * from './wav/wav-file-writer.js';
+export * from './audio-device/index.js';
+export * from './lifecycle/quiet.js';

@@ -78,13 +78,22 @@ export function bool(defaultValue: boolean, doc: string): OptionSpec<boolean> {
   };
 }
 
-/** Comma-separated list of strings. */
+/** Comma-separated list of strings, or a JSON array (for items that contain commas). */
 export function list(defaultValue: string[], doc: string): OptionSpec<string[]> {
   return {
     kind: 'string',
     defaultValue,
     doc,
     parse(raw) {
+      if (raw.startsWith('[')) {
+        try {
+          const items: unknown = JSON.parse(raw);
+          if (Array.isArray(items) && items.every((x) => typeof x === 'string')) return ok(items as string[]);
+        } catch {
+          // Reported below.
+        }
+        return bad('must be a JSON array of strings');
+      }
       return ok(raw === '' ? [] : raw.split(',').map((s) => s.trim()));
     },
   };
@@ -92,7 +101,7 @@ export function list(defaultValue: string[], doc: string): OptionSpec<string[]> 
 
 /** ZeroMQ endpoint (tcp://host:port or ipc://path). */
 export function endpoint(defaultValue: string, doc: string): OptionSpec<string> {
-  return str(defaultValue, doc, /^(tcp:\/\/[^:]+:\d+|ipc:\/\/.+|inproc:\/\/.+)$/, 'must be a ZeroMQ endpoint like tcp://127.0.0.1:5555');
+  return str(defaultValue, doc, /^(tcp:\/\/[^:]+:(\d+|\*)|ipc:\/\/.+|inproc:\/\/.+)$/, 'must be a ZeroMQ endpoint like tcp://127.0.0.1:5555');
 }
 
 export type OptionTable = Record<string, OptionSpec<unknown>>;

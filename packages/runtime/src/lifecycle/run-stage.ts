@@ -3,6 +3,8 @@ import { ConfigError, CONFIG_EXIT_CODE } from '../config/options.js';
 /** A started stage: close() stops the source, drains in-flight audio and flushes sinks. */
 export interface StageHandle {
   close(): Promise<void>;
+  /** Where the stage ended up listening (bound endpoints, metrics port), reported when ready. */
+  readonly info?: Record<string, unknown>;
 }
 
 /** A start-up failure the user can fix (missing file, port in use...): one line, exit 2. */
@@ -52,7 +54,7 @@ export async function runStage(stage: string, start: () => Promise<StageHandle>)
   process.on('SIGTERM', stop);
   // pm2 (wait_ready) and `quell process` both wait for this message.
   process.send?.('ready');
-  notifyParent({ type: 'ready', stage });
+  notifyParent({ type: 'ready', stage, ...handle.info });
 }
 
 /** Errors with a stable `code` from our own packages (model store, WAV reader) are user-facing. */

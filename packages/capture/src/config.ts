@@ -1,0 +1,38 @@
+import { bool, endpoint, list, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
+
+/** Every capture option, declared once; flags and env names derive from the keys. */
+export const CAPTURE_OPTIONS = {
+  source: oneOf(['synth', 'file'] as const, 'synth', 'Where audio comes from'),
+  files: list([], 'WAV files for the file source, comma-separated; each becomes its own stream'),
+  loop: bool(false, 'Loop the file source forever'),
+  synthWaveform: oneOf(['sine', 'noise'] as const, 'sine', 'Synth signal'),
+  synthFrequencyHz: num(440, 'Synth sine frequency, Hz', { min: 1, max: 192_000 }),
+  synthAmplitude: num(0.25, 'Synth peak amplitude, 0..1', { min: 0, max: 1 }),
+  synthDurationS: num(0, 'Synth stream length in seconds; 0 = endless', { min: 0 }),
+  sampleRateHz: num(48_000, 'Synth sample rate, Hz (file sources use the file rate)', { min: 8000, max: 384_000, int: true }),
+  channels: num(0, 'Channels to send: 1 (mono downmix) or 2; 0 = as the source (synth: 1)', { min: 0, max: 2, int: true }),
+  chunkMs: num(10, 'Chunk length in ms (used when --chunk-frames is 0)', { min: 0.1, max: 1000 }),
+  chunkFrames: num(0, 'Chunk length in frames; 0 = derive from --chunk-ms', { min: 0, max: 384_000, int: true }),
+  pace: oneOf(['realtime', 'fast'] as const, 'realtime', 'realtime: paced by the clock, a full queue is a counted drop; fast: as fast as the pipeline takes it, nothing dropped'),
+  awaitPeer: bool(true, 'Start the clock only once a receiver has connected'),
+  streamId: num(1, 'Stream id of the first stream (u32)', { min: 0, max: 0xffff_ffff, int: true }),
+  endpoint: endpoint('tcp://127.0.0.1:5555', 'PUSH endpoint capture binds'),
+  sendQueueChunks: num(32, 'Bounded send queue length, chunks', { min: 1, max: 100_000, int: true }),
+  highWaterMarkChunks: num(64, 'ZeroMQ send high-water mark, chunks', { min: 1, max: 100_000, int: true }),
+  metricsHost: str('127.0.0.1', 'Metrics HTTP bind address'),
+  metricsPort: num(9101, 'Metrics HTTP port; 0 = any free port', { min: 0, max: 65_535, int: true }),
+  logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, 'info', 'Log level'),
+};
+
+export type CaptureConfig = ConfigOf<typeof CAPTURE_OPTIONS>;
+
+export const CAPTURE_ENV_PREFIX = 'QUELL_CAPTURE';
+
+export function parseCaptureConfig(env: NodeJS.ProcessEnv, argv: string[]): CaptureConfig {
+  return parseConfig(CAPTURE_OPTIONS, CAPTURE_ENV_PREFIX, env, argv);
+}
+
+/** Frames per chunk at `sampleRateHz` under this config. */
+export function chunkFramesAt(config: CaptureConfig, sampleRateHz: number): number {
+  return config.chunkFrames > 0 ? config.chunkFrames : Math.max(1, Math.round((sampleRateHz * config.chunkMs) / 1000));
+}

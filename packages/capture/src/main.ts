@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { createLogger, runStage } from '@quell/runtime';
+import { parseCaptureConfig } from './config.js';
+import { createCaptureStage } from './stage.js';
+
+await runStage('capture', async () => {
+  const config = parseCaptureConfig(process.env, process.argv.slice(2));
+  return createCaptureStage(config, createLogger('capture', config.logLevel));
+});

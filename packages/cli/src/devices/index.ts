@@ -1,0 +1,2 @@
+export * from './format-device-table.js';
+export * from './virtual-devices.js';

@@ -1,0 +1,3 @@
+export * from './process/stage-process.js';
+export * from './process/process-files.js';
+export * from './process/inputs.js';

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { CONFIG_EXIT_CODE } from '@quell/runtime';
+import { resolveJobs } from './process/inputs.js';
+import { formatSummary, processFiles } from './process/process-files.js';
+import { stageEntry, type StageName } from './process/stage-process.js';
+
+const STAGES: readonly StageName[] = ['capture', 'inference', 'playback'];
+
+/** User-facing failures print one line and exit 2; anything else is a bug and keeps its stack. */
+function fail(err: unknown): never {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_')) {
+    process.stderr.write(`quell: ${(err as Error).message}\n`);
+    process.exit(CONFIG_EXIT_CODE);
+  }
+  process.stderr.write(`quell: ${(err as Error).message}\n`);
+  process.exit(1);
+}
+
+// `quell capture|inference|playback [flags]` runs that stage in this process,
+// with its own flag parser (see each package's config.ts).
+const [subcommand, ...rest] = process.argv.slice(2);
+if (STAGES.includes(subcommand as StageName)) {
+  process.argv.splice(2, 1);
+  await import(stageEntry(subcommand as StageName));
+} else {
+  const program = new Command('quell').description('Real-time neural noise suppression: capture -> inference -> playback');
+  program.command('capture').description('run the capture stage (flags: see packages/capture/README.md)');
+  program.command('inference').description('run the inference stage (flags: see packages/inference/README.md)');
+  program.command('playback').description('run the playback stage (flags: see packages/playback/README.md)');
+  program
+    .command('process')
+    .description('denoise WAV files through the three stages: IN.wav OUT.wav, or IN... --out-dir DIR')
+    .argument('<paths...>', 'IN.wav OUT.wav, or input files/folders with --out-dir')
+    .option('--out-dir <dir>', 'write outputs here, named like the inputs')
+    .option('--model <name>', 'model to run', 'passthrough')
+    .option('--chunk-ms <ms>', 'chunk length in ms', '10')
+    .option('--fast', 'as fast as the stages allow (no frame dropped) instead of real-time pace')
+    .option('--json', 'print the summary as JSON')
+    .addOption(new Option('--model-dir <dir>', 'folder with fetched models'))
+    .action(async (paths: string[], opts: { outDir?: string; model: string; chunkMs: string; fast?: boolean; json?: boolean; modelDir?: string }) => {
+      try {
+        const jobs = await resolveJobs(paths, opts.outDir);
+        const summary = await processFiles(jobs, {
+          model: opts.model,
+          chunkMs: Number(opts.chunkMs),
+          fast: opts.fast === true,
+          progress: opts.json ? 'quiet' : 'auto',
+          inferenceArgs: opts.modelDir ? ['--model-dir', opts.modelDir] : [],
+        });
+        process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  await program.parseAsync();
+}

@@ -1,0 +1,162 @@
+import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { readWav, scrapeMetrics, sumSamples, type MetricSample } from '@quell/runtime';
+import type { FileJob } from './inputs.js';
+import { ProgressReporter } from './progress.js';
+import { StageProcess, type StageMessage } from './stage-process.js';
+
+export interface ProcessOptions {
+  model: string;
+  chunkMs: number;
+  fast: boolean;
+  progress: 'auto' | 'quiet';
+  /** Extra flags for the inference stage (e.g. --model-dir). */
+  inferenceArgs?: string[];
+}
+
+export interface ProcessSummary {
+  model: string;
+  files: number;
+  frames: number;
+  audioSeconds: number;
+  drops: number;
+  gaps: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  wallSeconds: number;
+  realtimeFactor: number;
+  outputs: string[];
+}
+
+interface StreamEnd extends StageMessage {
+  streamId: number;
+  framesPlayed: number;
+  gaps: number;
+  latencyP50S: number;
+  latencyP99S: number;
+}
+
+const FIRST_STREAM_ID = 1;
+
+async function move(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true });
+  await rename(from, to).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EXDEV') throw err;
+    await copyFile(from, to);
+    await rm(from);
+  });
+}
+
+function dropsOf(samples: MetricSample[], stage: string): number {
+  return sumSamples(samples, `quell_${stage}_drops_total`);
+}
+
+/**
+ * Runs the three stages as real child processes on free loopback ports,
+ * streams every input through them (each file its own stream), and writes
+ * the outputs aligned with the inputs. Stages are started once for all files.
+ */
+export async function processFiles(jobs: FileJob[], options: ProcessOptions): Promise<ProcessSummary> {
+  const startedMs = performance.now();
+  let totalFrames = 0;
+  let audioSeconds = 0;
+  for (const job of jobs) {
+    const audio = await readWav(job.input);
+    totalFrames += audio.frameCount;
+    audioSeconds += audio.frameCount / audio.sampleRateHz;
+  }
+  const workDir = await mkdtemp(join(tmpdir(), 'quell-process-'));
+  const quietLogs = ['--log-level', 'warn', '--metrics-port', '0'];
+  const playback = new StageProcess('playback', [
+    '--endpoint', 'tcp://127.0.0.1:*',
+    '--sink', 'file',
+    '--output', join(workDir, 'stream-{stream}.wav'),
+    '--stream-idle-timeout-s', '3',
+    ...quietLogs,
+  ]);
+  const capture = new StageProcess('capture', [
+    '--source', 'file',
+    '--files', JSON.stringify(jobs.map((j) => j.input)),
+    '--pace', options.fast ? 'fast' : 'realtime',
+    '--chunk-ms', String(options.chunkMs),
+    '--endpoint', 'tcp://127.0.0.1:*',
+    '--stream-id', String(FIRST_STREAM_ID),
+    ...quietLogs,
+  ]);
+  const stages: StageProcess[] = [playback, capture];
+  const ended = new Map<number, StreamEnd>();
+  const inFlight = new Map<number, number>();
+  const progress = new ProgressReporter(totalFrames, options.progress);
+  try {
+    const [playbackInfo, captureInfo] = await Promise.all([playback.ready, capture.ready]);
+    const inference = new StageProcess('inference', [
+      '--model', options.model,
+      '--input-endpoint', String(captureInfo.endpoint),
+      '--output-endpoint', String(playbackInfo.endpoint),
+      '--backpressure', options.fast ? 'block' : 'drop',
+      ...quietLogs,
+      ...(options.inferenceArgs ?? []),
+    ]);
+    stages.push(inference);
+    await inference.ready;
+    const allEnded = new Promise<void>((resolve) => {
+      playback.onMessage((m) => {
+        if (m.type === 'progress') {
+          for (const s of m.streams as { streamId: number; framesPlayed: number }[]) inFlight.set(s.streamId, s.framesPlayed);
+        } else if (m.type === 'stream-end') {
+          const end = m as StreamEnd;
+          ended.set(end.streamId, end);
+          inFlight.delete(end.streamId);
+        }
+        let done = 0;
+        for (const e of ended.values()) done += e.framesPlayed;
+        for (const f of inFlight.values()) done += f;
+        progress.update(done);
+        if (ended.size === jobs.length) resolve();
+      });
+    });
+    const stageDied = Promise.race(
+      stages.map((s) => s.exited.then((code) => Promise.reject(new Error(`${s.stage} stopped unexpectedly (exit ${code}): ${s.stderrTail}`)))),
+    );
+    await Promise.race([allEnded, stageDied]);
+    const scraped = await Promise.all(
+      [captureInfo, inference.ready, playbackInfo].map(async (info) => scrapeMetrics(`http://127.0.0.1:${(await info).metricsPort}/metrics`)),
+    );
+    const drops = dropsOf(scraped[0], 'capture') + dropsOf(scraped[1], 'inference') + dropsOf(scraped[2], 'playback');
+    const gaps = sumSamples(scraped[2], 'quell_playback_gaps_total');
+    const outputs: string[] = [];
+    for (let i = 0; i < jobs.length; i++) {
+      await move(join(workDir, `stream-${FIRST_STREAM_ID + i}.wav`), jobs[i].output);
+      outputs.push(jobs[i].output);
+    }
+    const ends = [...ended.values()];
+    const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    const wallSeconds = (performance.now() - startedMs) / 1000;
+    return {
+      model: options.model,
+      files: jobs.length,
+      frames: totalFrames,
+      audioSeconds,
+      drops,
+      gaps,
+      latencyP50Ms: median(ends.map((e) => e.latencyP50S * 1000)),
+      latencyP99Ms: Math.max(0, ...ends.map((e) => e.latencyP99S * 1000)),
+      wallSeconds,
+      realtimeFactor: audioSeconds / wallSeconds,
+      outputs,
+    };
+  } finally {
+    progress.stop();
+    await Promise.all(stages.map((s) => s.stop()));
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+export function formatSummary(s: ProcessSummary): string {
+  return (
+    `quell process: ${s.files} file(s), ${s.frames} frames (${s.audioSeconds.toFixed(1)} s) with ${s.model}: ` +
+    `drops ${s.drops}, gaps ${s.gaps}, latency p50 ${s.latencyP50Ms.toFixed(1)} ms p99 ${s.latencyP99Ms.toFixed(1)} ms, ` +
+    `wall ${s.wallSeconds.toFixed(2)} s, ${s.realtimeFactor.toFixed(1)}x real time`
+  );
+}

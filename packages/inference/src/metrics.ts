@@ -1,0 +1,37 @@
+import { REJECT_REASONS } from '@quell/protocol';
+import { DeferredHistogram, StageRegistry, TIMING_BUCKETS_S, zeroCounts } from '@quell/runtime';
+
+export const INFERENCE_DROP_REASONS = ['queue-full', 'injected', 'process-error', 'bad-stream'] as const;
+
+/** Plain counters the inference loop increments; exported at scrape time. */
+export class InferenceMetrics {
+  readonly stage = new StageRegistry({ stage: 'inference' });
+  chunksReceived = 0;
+  audioFramesProcessed = 0;
+  activeStreams = 0;
+  /** Processing and audio seconds since the last scrape, for the real-time factor. */
+  processingSecondsWindow = 0;
+  audioSecondsWindow = 0;
+  readonly rejected = zeroCounts(REJECT_REASONS);
+  readonly drops = zeroCounts(INFERENCE_DROP_REASONS);
+  readonly chunkProcessing: DeferredHistogram;
+
+  constructor(queue: { readonly depth: number; readonly sentCount: number }, model: string, node: string) {
+    const s = this.stage;
+    s.counter('quell_inference_chunks_received_total', () => this.chunksReceived);
+    s.counter('quell_inference_chunks_sent_total', () => queue.sentCount);
+    s.counter('quell_inference_audio_frames_processed_total', () => this.audioFramesProcessed);
+    s.counterByLabel('quell_inference_rejected_messages_total', this.rejected);
+    s.counterByLabel('quell_inference_drops_total', this.drops);
+    s.gauge('quell_inference_send_queue_depth_chunks', () => queue.depth);
+    s.gauge('quell_inference_streams_active', () => this.activeStreams);
+    s.gauge('quell_inference_realtime_factor', () => {
+      const factor = this.audioSecondsWindow > 0 ? this.processingSecondsWindow / this.audioSecondsWindow : 0;
+      this.processingSecondsWindow = 0;
+      this.audioSecondsWindow = 0;
+      return factor;
+    });
+    s.info('quell_inference_model_info', { model, node });
+    this.chunkProcessing = new DeferredHistogram(s.registry, 'quell_inference_chunk_processing_seconds', TIMING_BUCKETS_S);
+  }
+}

@@ -1,0 +1,78 @@
+import type { Processor, StreamProcessor } from '../processors/processor.js';
+
+/** One stream's state in the inference stage. */
+export interface StreamState {
+  readonly streamId: number;
+  readonly sampleRateHz: number;
+  readonly channelCount: number;
+  readonly processor: StreamProcessor;
+  /** Monotonic ms of the last chunk, for the idle timeout. */
+  lastSeenMs: number;
+  /** Next seq the stream expects; chunks keep their seq end to end. */
+  lastSeq: number;
+  lastTs: number;
+}
+
+/**
+ * Per-stream model state keyed by stream id: created on a stream's first
+ * chunk, dropped on end-of-stream or after the idle timeout. A stream whose
+ * rate or channel count changes is recreated.
+ */
+export class StreamTable {
+  readonly #processor: Processor;
+  readonly #streams = new Map<number, StreamState>();
+
+  constructor(processor: Processor) {
+    this.#processor = processor;
+  }
+
+  get size(): number {
+    return this.#streams.size;
+  }
+
+  /** The stream's state, created (or recreated on a format change) as needed; throws TypeError for a format the model refuses. */
+  get(streamId: number, sampleRateHz: number, channelCount: number, nowMs: number): StreamState {
+    let state = this.#streams.get(streamId);
+    if (state && (state.sampleRateHz !== sampleRateHz || state.channelCount !== channelCount)) {
+      this.delete(streamId);
+      state = undefined;
+    }
+    if (!state) {
+      state = {
+        streamId,
+        sampleRateHz,
+        channelCount,
+        processor: this.#processor.createStream(sampleRateHz, channelCount),
+        lastSeenMs: nowMs,
+        lastSeq: 0,
+        lastTs: 0,
+      };
+      this.#streams.set(streamId, state);
+    }
+    state.lastSeenMs = nowMs;
+    return state;
+  }
+
+  delete(streamId: number): void {
+    const state = this.#streams.get(streamId);
+    if (!state) return;
+    state.processor.close();
+    this.#streams.delete(streamId);
+  }
+
+  /** Drops streams idle since before `cutoffMs`; returns how many. */
+  expire(cutoffMs: number): number {
+    let expired = 0;
+    for (const [id, state] of this.#streams) {
+      if (state.lastSeenMs < cutoffMs) {
+        this.delete(id);
+        expired++;
+      }
+    }
+    return expired;
+  }
+
+  clear(): void {
+    for (const id of [...this.#streams.keys()]) this.delete(id);
+  }
+}

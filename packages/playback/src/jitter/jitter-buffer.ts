@@ -1,0 +1,191 @@
+import { seqAdd, seqDiff } from '@quell/protocol';
+
+export type WriteStatus = 'ok' | 'late' | 'duplicate' | 'overflow' | 'resync';
+
+/**
+ * What the next read found:
+ * - `ok`: the expected chunk, in `chunk`;
+ * - `missing`: the expected chunk is given up on (lost, or not there when the
+ *   clock needed it): the caller conceals `frames` frames;
+ * - `underrun`: like missing, but nothing newer had arrived either (the
+ *   buffer ran dry);
+ * - `prefilling`: not started yet (clocked reads play silence);
+ * - `wait`: arrival-driven read: nothing to emit yet.
+ */
+export type ReadStatus = 'ok' | 'missing' | 'underrun' | 'prefilling' | 'wait';
+
+/** A buffered chunk; `samples` is the received view, never copied. */
+export interface BufferedChunk {
+  seq: number;
+  samples: Float32Array;
+  frameCount: number;
+  captureTimeUs: number;
+  delayFrames: number;
+  endOfStream: boolean;
+  present: boolean;
+}
+
+export interface JitterBufferOptions {
+  /** Slots; a chunk further ahead than this is an overflow. */
+  capacityChunks: number;
+  /** Chunks buffered before a clocked read starts playing. */
+  prefillChunks: number;
+  /** Arrival-driven reads give up on a missing chunk once this many newer ones wait. */
+  reorderWindowChunks: number;
+}
+
+/**
+ * Reorders one stream's chunks by seq and decides, read by read, what plays
+ * next. Two drivers share it: a clock (device or paced sink) calls
+ * `readClocked()` once per chunk period; an arrival-driven sink (file) calls
+ * `readReady()` after each write until it answers `wait`.
+ *
+ * A chunk that arrives after its slot was played or concealed is `late`; one
+ * that is more than `capacityChunks` away from the play position in either
+ * direction restarts the timeline at it (`resync`: the sender restarted).
+ */
+export class JitterBuffer {
+  readonly #slots: BufferedChunk[];
+  readonly #options: JitterBufferOptions;
+  #started = false;
+  #prefilling = true;
+  #nextSeq = 0;
+  #newestSeq = 0;
+  #endSeq = -1;
+  #buffered = 0;
+  #lastFrames = 0;
+
+  constructor(options: JitterBufferOptions) {
+    if (options.capacityChunks < 2) throw new TypeError('capacityChunks must be at least 2');
+    this.#options = options;
+    this.#slots = Array.from({ length: options.capacityChunks }, () => ({
+      seq: 0,
+      samples: new Float32Array(0),
+      frameCount: 0,
+      captureTimeUs: 0,
+      delayFrames: 0,
+      endOfStream: false,
+      present: false,
+    }));
+  }
+
+  /** Chunks held. */
+  get depth(): number {
+    return this.#buffered;
+  }
+
+  /** The seq the next read plays. */
+  get nextSeq(): number {
+    return this.#nextSeq;
+  }
+
+  /** Frame count used for a concealed chunk (the last real chunk's). */
+  get concealFrames(): number {
+    return this.#lastFrames;
+  }
+
+  /** True once the end-of-stream chunk has been read. */
+  get finished(): boolean {
+    return this.#endSeq >= 0 && seqDiff(this.#endSeq, this.#nextSeq) > 0;
+  }
+
+  #slot(seq: number): BufferedChunk {
+    return this.#slots[seq % this.#slots.length];
+  }
+
+  #reset(seq: number): void {
+    for (const s of this.#slots) {
+      s.present = false;
+      s.samples = new Float32Array(0);
+    }
+    this.#buffered = 0;
+    this.#nextSeq = seq;
+    this.#newestSeq = seq;
+    this.#endSeq = -1;
+    this.#prefilling = true;
+  }
+
+  write(seq: number, samples: Float32Array, frameCount: number, captureTimeUs: number, delayFrames: number, endOfStream: boolean): WriteStatus {
+    let status: WriteStatus = 'ok';
+    if (!this.#started) {
+      this.#started = true;
+      this.#reset(seq);
+    }
+    const ahead = seqDiff(this.#nextSeq, seq);
+    if (ahead < 0) {
+      if (-ahead < this.#slots.length) return 'late';
+      this.#reset(seq);
+      status = 'resync';
+    } else if (ahead >= this.#slots.length) {
+      // Far ahead: either a burst larger than the buffer (overflow) or a new
+      // timeline; a jump of more than twice the capacity is taken as the latter.
+      if (ahead < 2 * this.#slots.length) return 'overflow';
+      this.#reset(seq);
+      status = 'resync';
+    }
+    const slot = this.#slot(seq);
+    if (slot.present && slot.seq === seq) return 'duplicate';
+    slot.seq = seq;
+    slot.samples = samples;
+    slot.frameCount = frameCount;
+    slot.captureTimeUs = captureTimeUs;
+    slot.delayFrames = delayFrames;
+    slot.endOfStream = endOfStream;
+    slot.present = true;
+    this.#buffered++;
+    if (seqDiff(this.#newestSeq, seq) > 0) this.#newestSeq = seq;
+    if (endOfStream) this.#endSeq = seq;
+    if (this.#lastFrames === 0) this.#lastFrames = frameCount;
+    return status;
+  }
+
+  /** Takes the expected chunk out of the buffer and advances. */
+  #take(): BufferedChunk {
+    const slot = this.#slot(this.#nextSeq);
+    slot.present = false;
+    this.#buffered--;
+    this.#lastFrames = slot.frameCount;
+    this.#nextSeq = seqAdd(this.#nextSeq, 1);
+    return slot;
+  }
+
+  /** Gives up on the expected chunk and advances past it. */
+  #skip(): void {
+    this.#nextSeq = seqAdd(this.#nextSeq, 1);
+  }
+
+  #expectedPresent(): boolean {
+    const slot = this.#slot(this.#nextSeq);
+    return slot.present && slot.seq === this.#nextSeq;
+  }
+
+  /**
+   * Arrival-driven read. Returns the next chunk when it is there, `missing`
+   * once `reorderWindowChunks` newer chunks wait behind a hole (or the end
+   * arrived), else `wait`. The chunk is valid until the next write to its slot.
+   */
+  readReady(): { status: ReadStatus; chunk: BufferedChunk | null } {
+    if (!this.#started || this.finished) return { status: 'wait', chunk: null };
+    if (this.#expectedPresent()) return { status: 'ok', chunk: this.#take() };
+    const behind = seqDiff(this.#nextSeq, this.#newestSeq);
+    const endArrived = this.#endSeq >= 0;
+    if (this.#buffered > 0 && (behind >= this.#options.reorderWindowChunks || endArrived)) {
+      this.#skip();
+      return { status: 'missing', chunk: null };
+    }
+    return { status: 'wait', chunk: null };
+  }
+
+  /** Clocked read, once per chunk period. */
+  readClocked(): { status: ReadStatus; chunk: BufferedChunk | null } {
+    if (!this.#started || this.finished) return { status: 'prefilling', chunk: null };
+    if (this.#prefilling) {
+      if (this.#buffered < this.#options.prefillChunks && this.#endSeq < 0) return { status: 'prefilling', chunk: null };
+      this.#prefilling = false;
+    }
+    if (this.#expectedPresent()) return { status: 'ok', chunk: this.#take() };
+    const status: ReadStatus = this.#buffered > 0 ? 'missing' : 'underrun';
+    this.#skip();
+    return { status, chunk: null };
+  }
+}

@@ -1,0 +1,13 @@
+/** Where one stream's audio goes, chunk by chunk, in play order. */
+export interface ChunkSink {
+  /** Human-readable destination (file path, device name). */
+  readonly destination: string;
+  /** Takes interleaved samples; must not keep a reference after returning. */
+  write(samples: Float32Array): void;
+  /** Frames accepted so far. */
+  readonly framesWritten: number;
+  /** Write or finalise failures so far. */
+  readonly errorCount: number;
+  /** Flushes and finalises. Safe to call twice. */
+  close(): Promise<void>;
+}

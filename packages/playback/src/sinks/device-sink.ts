@@ -1,0 +1,282 @@
+import {
+  AudioDeviceError,
+  FrameRing,
+  ReopenBackoff,
+  devicesFrom,
+  loadPortAudio,
+  pickDevice,
+  type AudioDeviceInfo,
+  type DeviceSpec,
+  type PortAudioBinding,
+  type PortAudioStream,
+} from '@quell/runtime';
+
+/** Options of DeviceSink. All optional. */
+export interface DeviceSinkOptions {
+  /** Output device: PortAudio id, case-insensitive name (substring), or undefined for the default output. */
+  device?: DeviceSpec;
+  /** Device rate, Hz. Default 48000. */
+  sampleRateHz?: number;
+  /** Channels of the written chunks and of the device stream. Default 1. */
+  channelCount?: number;
+  /** Frames per PortAudio callback and per block handed to naudiodon. Default 480 (10 ms at 48 kHz). */
+  framesPerBuffer?: number;
+  /**
+   * Blocks naudiodon holds ahead of the device. Each adds one framesPerBuffer of latency; with fewer than 2 a
+   * busy event loop starves the device. Default 2.
+   */
+  deviceQueueBuffers?: number;
+  /** Capacity of DeviceSink's own queue, frames; a write that does not fit is dropped whole. Default 4800 (100 ms at 48 kHz). */
+  maxQueuedFrames?: number;
+  /** Longest wait between reopen attempts after a device failure, ms. Default 5000. */
+  reopenMaxDelayMs?: number;
+  /** Told about each device failure (already counted); the sink reopens the device by itself. */
+  onDeviceError?: (err: AudioDeviceError) => void;
+  /** naudiodon or a fake; loaded lazily when omitted. */
+  portAudio?: PortAudioBinding;
+}
+
+const BYTES_PER_SAMPLE = 4;
+const HEALTHY_BLOCKS = 100;
+const CLOSE_TIMEOUT_MS = 2000;
+
+/**
+ * Plays float32 chunks on an output device through PortAudio. The device pulls: every time naudiodon accepts a
+ * block, the next block is taken from DeviceSink's queue, and when the queue holds less than a block the rest is
+ * silence and an underrun is counted. So the device never stalls, and `queuedFrames` is the depth a jitter buffer
+ * or drift controller steers. Device failures are counted and the device reopened with backoff; `close()` is safe twice.
+ */
+export class DeviceSink {
+  readonly sampleRateHz: number;
+  readonly channelCount: number;
+  readonly framesPerBuffer: number;
+  /** Blocks in which the device got less than it asked for (the rest was silence), after the first write(). */
+  underrunCount = 0;
+  /** Silent frames played in those underruns. */
+  underrunFrameCount = 0;
+  /** Frames refused by write() because the queue was full. */
+  droppedFrameCount = 0;
+  /** Frames accepted by write(). */
+  writtenFrameCount = 0;
+  /** Frames handed to the device, silence included. */
+  playedFrameCount = 0;
+  errorCount = 0;
+  reopenCount = 0;
+  /** The device actually opened; undefined before start(). */
+  device: AudioDeviceInfo | undefined;
+
+  readonly #options: DeviceSinkOptions;
+  readonly #deviceQueueBuffers: number;
+  readonly #ring: FrameRing;
+  readonly #block: Float32Array;
+  readonly #blockBytes: Buffer;
+  readonly #backoff: ReopenBackoff;
+  #portAudio: PortAudioBinding | undefined;
+  #stream: PortAudioStream | undefined;
+  #generation = 0;
+  #writing = false;
+  #hasWritten = false;
+  #blocksSinceOpen = 0;
+  #reopenTimer: NodeJS.Timeout | undefined;
+  #started = false;
+  #closed = false;
+  #closePromise: Promise<void> | undefined;
+
+  /** @throws TypeError for bad options, before any device is touched. */
+  constructor(options: DeviceSinkOptions = {}) {
+    this.#options = options;
+    this.sampleRateHz = options.sampleRateHz ?? 48000;
+    this.channelCount = options.channelCount ?? 1;
+    this.framesPerBuffer = options.framesPerBuffer ?? Math.round(this.sampleRateHz / 100);
+    this.#deviceQueueBuffers = options.deviceQueueBuffers ?? 2;
+    const maxQueuedFrames = options.maxQueuedFrames ?? Math.round(this.sampleRateHz / 10);
+    const problems: string[] = [];
+    const positiveInt = (name: string, v: number): void => {
+      if (!Number.isInteger(v) || v <= 0) problems.push(`${name} must be a positive integer, got ${v}`);
+    };
+    positiveInt('sampleRateHz', this.sampleRateHz);
+    positiveInt('channelCount', this.channelCount);
+    positiveInt('framesPerBuffer', this.framesPerBuffer);
+    positiveInt('deviceQueueBuffers', this.#deviceQueueBuffers);
+    positiveInt('maxQueuedFrames', maxQueuedFrames);
+    if (problems.length > 0) throw new TypeError(`DeviceSink: ${problems.join('; ')}`);
+    this.#ring = new FrameRing(maxQueuedFrames, this.channelCount);
+    this.#block = new Float32Array(this.framesPerBuffer * this.channelCount);
+    // Reused for every block: naudiodon copies a written Buffer synchronously inside write(), and only one
+    // write is ever outstanding, so the stream never holds a reference to it.
+    this.#blockBytes = Buffer.alloc(this.#block.length * BYTES_PER_SAMPLE);
+    this.#backoff = new ReopenBackoff(options.reopenMaxDelayMs ?? 5000);
+  }
+
+  /** Frames written but not yet handed to the device. naudiodon and the device hold up to deviceQueueBuffers blocks more. */
+  get queuedFrames(): number {
+    return this.#ring.frameCount;
+  }
+
+  /** Largest queuedFrames possible. */
+  get maxQueuedFrames(): number {
+    return this.#ring.capacityFrames;
+  }
+
+  /**
+   * Resolves the device and opens it; silence plays until the first write().
+   * Rejects with AudioDeviceError: 'ERR_AUDIO_BACKEND_UNAVAILABLE', 'ERR_AUDIO_DEVICE_NOT_FOUND' /
+   * 'ERR_AUDIO_DEVICE_AMBIGUOUS', 'ERR_AUDIO_DEVICE_OPEN', or 'ERR_AUDIO_DEVICE_CLOSED' after close() or a second start().
+   */
+  async start(): Promise<void> {
+    if (this.#closed || this.#started) {
+      throw new AudioDeviceError('ERR_AUDIO_DEVICE_CLOSED', 'DeviceSink.start() after close() or a second start()', false);
+    }
+    this.#started = true;
+    const portAudio = this.#options.portAudio ?? (await loadPortAudio());
+    this.#portAudio = portAudio;
+    this.device = pickDevice(this.#options.device, 'output', devicesFrom(portAudio));
+    if (this.#closed) return;
+    this.#open();
+  }
+
+  /**
+   * Queues interleaved frames (any whole number of frames, usually one chunk) for the device. The samples are
+   * copied; the caller may reuse the array.
+   * @returns 'ok', or 'dropped' when they do not fit in the queue (counted in droppedFrameCount)
+   * @throws AudioDeviceError 'ERR_AUDIO_DEVICE_CLOSED' after close(); TypeError for a partial frame
+   */
+  write(samples: Float32Array): 'ok' | 'dropped' {
+    if (this.#closed) throw new AudioDeviceError('ERR_AUDIO_DEVICE_CLOSED', 'DeviceSink.write() after close()', false);
+    if (samples.length % this.channelCount !== 0) {
+      throw new TypeError(`DeviceSink.write(): ${samples.length} samples is not a whole number of ${this.channelCount}-channel frames`);
+    }
+    const frames = samples.length / this.channelCount;
+    this.#hasWritten = true;
+    if (!this.#ring.write(samples)) {
+      this.droppedFrameCount += frames;
+      return 'dropped';
+    }
+    this.writtenFrameCount += frames;
+    return 'ok';
+  }
+
+  /** Stops playback (queued frames are discarded) and releases the device; safe to call twice. */
+  close(): Promise<void> {
+    this.#closePromise ??= this.#doClose();
+    return this.#closePromise;
+  }
+
+  async #doClose(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#reopenTimer);
+    this.#ring.clear();
+    await this.#dropStream();
+  }
+
+  #open(): void {
+    const portAudio = this.#portAudio;
+    const device = this.device;
+    if (!portAudio || !device) throw new Error('DeviceSink.#open() before start()');
+    const generation = ++this.#generation;
+    try {
+      const stream = portAudio.AudioIO({
+        outOptions: {
+          deviceId: device.id,
+          sampleRate: this.sampleRateHz,
+          channelCount: this.channelCount,
+          sampleFormat: 1,
+          framesPerBuffer: this.framesPerBuffer,
+          maxQueue: this.#deviceQueueBuffers,
+          highwaterMark: this.#blockBytes.length,
+          // PortAudio prints 'priming output' and underflow flags; as errors they would end the stream.
+          closeOnError: false,
+        },
+      });
+      stream.on('error', (err) => {
+        if (generation === this.#generation) this.#fail(err);
+      });
+      stream.on('close', () => {
+        if (generation === this.#generation) this.#fail(new Error('output stream closed'));
+      });
+      this.#stream = stream;
+      this.#writing = false;
+      this.#blocksSinceOpen = 0;
+      stream.start();
+      this.#pump(generation);
+    } catch (err) {
+      if (this.#stream) void this.#dropStream();
+      throw new AudioDeviceError('ERR_AUDIO_DEVICE_OPEN', `cannot open output device ${device.id} '${device.name}': ${(err as Error).message}`, true, { cause: err });
+    }
+  }
+
+  /** Hands the next block to naudiodon; called again from the write callback, i.e. at the device's pace. */
+  #pump(generation: number): void {
+    const stream = this.#stream;
+    if (!stream || this.#writing || generation !== this.#generation) return;
+    const block = this.#block;
+    const moved = this.#ring.readInto(block, this.framesPerBuffer);
+    if (moved < this.framesPerBuffer) {
+      block.fill(0, moved * this.channelCount);
+      if (this.#hasWritten) {
+        this.underrunCount++;
+        this.underrunFrameCount += this.framesPerBuffer - moved;
+      }
+    }
+    const bytes = this.#blockBytes;
+    for (let i = 0; i < block.length; i++) bytes.writeFloatLE(block[i], i * BYTES_PER_SAMPLE);
+    this.#writing = true;
+    this.playedFrameCount += this.framesPerBuffer;
+    stream.write(bytes, (err) => {
+      if (generation !== this.#generation) return;
+      this.#writing = false;
+      if (err) {
+        this.#fail(err);
+        return;
+      }
+      if (++this.#blocksSinceOpen === HEALTHY_BLOCKS) this.#backoff.reset();
+      this.#pump(generation);
+    });
+  }
+
+  #fail(err: unknown): void {
+    if (this.#closed) return;
+    this.errorCount++;
+    const error = err instanceof AudioDeviceError
+      ? err
+      : new AudioDeviceError('ERR_AUDIO_DEVICE_IO', `output device failed: ${(err as Error)?.message ?? String(err)}`, true, { cause: err });
+    try {
+      this.#options.onDeviceError?.(error);
+    } catch {
+      // A listener's failure must not stop playback.
+    }
+    void this.#dropStream();
+    clearTimeout(this.#reopenTimer);
+    this.#reopenTimer = setTimeout(() => this.#reopen(), this.#backoff.nextDelayMs());
+  }
+
+  #reopen(): void {
+    if (this.#closed) return;
+    try {
+      this.#open();
+      this.reopenCount++;
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #dropStream(): Promise<void> {
+    const stream = this.#stream;
+    this.#stream = undefined;
+    this.#generation++;
+    this.#writing = false;
+    if (!stream) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+      try {
+        stream.abort(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      } catch {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+}
