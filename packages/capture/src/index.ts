@@ -4,3 +4,4 @@ export * from './stage.js';
 export * from './sources/chunk-source.js';
 export * from './sources/synth-source.js';
 export * from './sources/wav-file-source.js';
+export * from './sources/device-source.js';

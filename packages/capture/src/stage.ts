@@ -32,10 +32,7 @@ async function openSources(config: CaptureConfig): Promise<ChunkSource[]> {
   if (config.files.length === 0) throw new StartupError('ERR_NO_INPUT', "the file source needs at least one WAV file: pass --files a.wav[,b.wav]");
   const sources: ChunkSource[] = [];
   for (const path of config.files) {
-    const audio = await readWav(path).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') throw new StartupError('ERR_NO_INPUT', `input file '${path}' does not exist: check --files`);
-      throw err;
-    });
+    const audio = await readWav(path);
     if (audio.channelCount > 2 && !config.channels) throw new StartupError('ERR_CHANNELS', `'${path}' has ${audio.channelCount} channels: pass --channels 1 or 2`);
     sources.push(new WavFileSource(audio, config.channels || Math.min(audio.channelCount, 2), config.loop));
   }

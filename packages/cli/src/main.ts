@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { CONFIG_EXIT_CODE } from '@quell/runtime';
+import { fetchModels, listInstalledModels, MODEL_NAMES } from '@quell/inference';
+import { CONFIG_EXIT_CODE, listDevices, QuellError } from '@quell/runtime';
+import { down, formatDeviceTable, up } from './devices/index.js';
 import { resolveJobs } from './process/inputs.js';
 import { formatSummary, processFiles } from './process/process-files.js';
 import { stageEntry, type StageName } from './process/stage-process.js';
@@ -9,13 +11,8 @@ const STAGES: readonly StageName[] = ['capture', 'inference', 'playback'];
 
 /** User-facing failures print one line and exit 2; anything else is a bug and keeps its stack. */
 function fail(err: unknown): never {
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && code.startsWith('ERR_')) {
-    process.stderr.write(`quell: ${(err as Error).message}\n`);
-    process.exit(CONFIG_EXIT_CODE);
-  }
   process.stderr.write(`quell: ${(err as Error).message}\n`);
-  process.exit(1);
+  process.exit(err instanceof QuellError ? CONFIG_EXIT_CODE : 1);
 }
 
 // `quell capture|inference|playback [flags]` runs that stage in this process,
@@ -54,5 +51,54 @@ if (STAGES.includes(subcommand as StageName)) {
         fail(err);
       }
     });
+  const models = program.command('models').description('install and list the ONNX models');
+  models
+    .command('fetch')
+    .description('copy models from the mirror folder (or download them) and verify their sha256')
+    .argument('[names...]', `models to fetch (default: all of ${MODEL_NAMES.join(', ')})`)
+    .option('--mirror <dir>', 'folder to copy from (default: ../shared/models, or $QUELL_MODEL_MIRROR)')
+    .action(async (names: string[], opts: { mirror?: string }) => {
+      try {
+        for (const fetched of await fetchModels(names.length > 0 ? names : MODEL_NAMES, { mirrorDir: opts.mirror })) {
+          process.stdout.write(`${fetched.name}: ${fetched.dir}\n`);
+        }
+      } catch (err) {
+        fail(err);
+      }
+    });
+  models
+    .command('list')
+    .description('show which models are installed')
+    .action(async () => {
+      const installed = new Set(await listInstalledModels());
+      for (const name of MODEL_NAMES) process.stdout.write(`${name.padEnd(16)} ${installed.has(name) ? 'installed' : "missing (run 'quell models fetch')"}\n`);
+    });
+  program
+    .command('devices')
+    .description('list audio devices (PortAudio), marking the defaults')
+    .action(async () => {
+      try {
+        process.stdout.write(`${formatDeviceTable(await listDevices())}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  const virtual = program.command('virtual-devices').description('PulseAudio/PipeWire routing: a "Quell Input" sink and a "Quell Microphone" source');
+  virtual.command('up').description('create them (harmless if they exist)').action(async () => {
+    try {
+      const result = await up();
+      process.stdout.write(`created: ${result.created.join(', ') || 'nothing'}; already there: ${result.existing.join(', ') || 'nothing'}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+  virtual.command('down').description('remove exactly what up created').action(async () => {
+    try {
+      const removed = await down();
+      process.stdout.write(`removed: ${removed.join(', ') || 'nothing'}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
   await program.parseAsync();
 }

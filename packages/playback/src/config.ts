@@ -12,7 +12,7 @@ export const PLAYBACK_OPTIONS = {
   prefillChunks: num(2, 'Chunks buffered before a clocked stream starts playing', { min: 0, max: 1000, int: true }),
   capacityChunks: num(64, 'Jitter buffer slots per stream', { min: 2, max: 100_000, int: true }),
   reorderWindowChunks: num(3, 'Arrival clock: newer chunks that may wait behind a hole before it is concealed', { min: 1, max: 1000, int: true }),
-  fadeMs: num(5, 'Fade length when concealing a gap, ms', { min: 0.1, max: 100 }),
+  fadeMs: num(10, 'Fade length when concealing a gap, ms (at least a quarter period of the lowest frequency to hide cleanly)', { min: 0.1, max: 100 }),
   streamIdleTimeoutS: num(30, 'Finalise a stream that sent nothing for this long, s', { min: 0.5 }),
   highWaterMarkChunks: num(64, 'ZeroMQ receive high-water mark, chunks', { min: 1, max: 100_000, int: true }),
   metricsHost: str('127.0.0.1', 'Metrics HTTP bind address'),

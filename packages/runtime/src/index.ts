@@ -14,3 +14,4 @@ export * from './lifecycle/run-stage.js';
 export * from './wav/wav-file-writer.js';
 export * from './audio-device/index.js';
 export * from './lifecycle/quiet.js';
+export * from './errors.js';

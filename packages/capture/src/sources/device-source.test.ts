@@ -22,7 +22,7 @@ describe('DeviceSource against the test PulseAudio daemon', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('captures what paplay plays into quell_test_in (NCC >= 0.95) in 10 ms chunks', async (t) => {
+  it('captures what paplay plays into quell_test_in (NCC >= 0.95) in 10 ms chunks', { timeout: 30_000 }, async (t) => {
     const reference = makeTones([440, 1000], 2000, RATE_HZ);
     const wavPath = join(dir, 'tones.wav');
     await writeWav(wavPath, reference, RATE_HZ, 1);
@@ -46,6 +46,11 @@ describe('DeviceSource against the test PulseAudio daemon', () => {
     });
     try {
       await source.start();
+      // An idle null sink renders up to 2 s ahead, so a new recorder on its monitor may wait that long for
+      // its first frames (real devices start at once). Play only once capture flows, plus 300 ms of silence.
+      const deadline = performance.now() + 5000;
+      while (chunks.length === 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.ok(chunks.length > 0, 'no chunk within 5 s of start()');
       await new Promise((resolve) => setTimeout(resolve, 300));
       await run('paplay', ['--device=quell_test_in', wavPath], { timeout: 10_000 });
       await new Promise((resolve) => setTimeout(resolve, 300));

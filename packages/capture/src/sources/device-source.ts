@@ -288,7 +288,7 @@ export class DeviceSource {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
       try {
-        stream.abort(() => {
+        stream.quit(() => {
           clearTimeout(timer);
           resolve();
         });

@@ -67,15 +67,16 @@ export async function up(options: VirtualDevicesOptions = {}): Promise<VirtualDe
     await writeState(statePath, loaded);
   };
 
+  // The property list is quoted as a whole so the description may contain spaces; pulse rejects it otherwise.
   await load(QUELL_INPUT_SINK, sinks.has(QUELL_INPUT_SINK), [
-    'module-null-sink', `sink_name=${QUELL_INPUT_SINK}`, 'sink_properties=device.description="Quell Input"',
+    'module-null-sink', `sink_name=${QUELL_INPUT_SINK}`, `sink_properties='device.description="Quell Input"'`,
   ]);
   await load(QUELL_MIC_SINK, sinks.has(QUELL_MIC_SINK), [
-    'module-null-sink', `sink_name=${QUELL_MIC_SINK}`, 'sink_properties=device.description="Quell Microphone Sink"',
+    'module-null-sink', `sink_name=${QUELL_MIC_SINK}`, `sink_properties='device.description="Quell Microphone Sink"'`,
   ]);
   await load(QUELL_MICROPHONE_SOURCE, sources.has(QUELL_MICROPHONE_SOURCE), [
     'module-remap-source', `master=${QUELL_MIC_SINK}.monitor`, `source_name=${QUELL_MICROPHONE_SOURCE}`,
-    'source_properties=device.description="Quell Microphone"',
+    `source_properties='device.description="Quell Microphone"'`,
   ]);
   return result;
 }

@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
+import { QuellError } from '@quell/runtime';
 
 export interface FileJob {
   input: string;
@@ -7,8 +8,10 @@ export interface FileJob {
 }
 
 /** A usage problem with `quell process` arguments: one line, exit 2. */
-export class UsageError extends Error {
-  readonly code = 'ERR_USAGE';
+export class UsageError extends QuellError {
+  constructor(message: string) {
+    super('ERR_USAGE', message);
+  }
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { ModelError } from '../models/model-errors.js';
+import { createDeepFilterNet3Processor } from './deepfilternet3-processor.js';
 import { createDtlnProcessor } from './dtln-processor.js';
 import { GainProcessor } from './gain-processor.js';
 import { createGtcrnProcessor } from './gtcrn-processor.js';
@@ -9,6 +12,7 @@ const FACTORIES: Readonly<Record<string, (options: ProcessorOptions) => Promise<
   gain: async (options) => new GainProcessor(options),
   dtln: createDtlnProcessor,
   gtcrn: createGtcrnProcessor,
+  deepfilternet3: (options) => createDeepFilterNet3Processor({ modelDir: join(options.modelDir, 'deepfilternet3'), intraOpThreads: options.intraOpThreads }),
 };
 
 /** Names `createProcessor` accepts. */
@@ -16,12 +20,12 @@ export const PROCESSOR_NAMES: readonly string[] = Object.keys(FACTORIES);
 
 /**
  * Creates the named processor. `options.modelDir` is the model store root
- * (holding `dtln/`, `gtcrn/`). Throws `TypeError` for an unknown name (the
+ * (holding `dtln/`, `gtcrn/`). Throws `ModelError` MODEL_UNKNOWN for an unknown name (the
  * message lists the known ones); model processors reject with `ModelError`
  * when their files are missing or corrupt.
  */
 export async function createProcessor(name: string, options: ProcessorOptions): Promise<Processor> {
   const factory = FACTORIES[name];
-  if (factory === undefined) throw new TypeError(`unknown processor '${name}': known processors are ${PROCESSOR_NAMES.join(', ')}`);
+  if (factory === undefined) throw new ModelError('MODEL_UNKNOWN', `unknown model '${name}': choose one of ${PROCESSOR_NAMES.join(', ')}`);
   return factory(options);
 }

@@ -269,7 +269,7 @@ export class DeviceSink {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
       try {
-        stream.abort(() => {
+        stream.quit(() => {
           clearTimeout(timer);
           resolve();
         });

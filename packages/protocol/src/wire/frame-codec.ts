@@ -97,7 +97,9 @@ export function decodeFrame(parts: readonly Buffer[]): DecodeResult {
   } catch {
     return REJECT['header-decode'];
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return REJECT['header-decode'];
+  // Only a MessagePack map decodes to a plain object (msgpackr maps 0xc1 and
+  // extensions to class instances).
+  if (raw === null || typeof raw !== 'object' || Object.getPrototypeOf(raw) !== Object.prototype) return REJECT['header-decode'];
   const reason = checkHeader(raw as Record<string, unknown>);
   if (reason) return REJECT[reason];
   const header = raw as FrameHeader;

@@ -1,3 +1,4 @@
+import { QuellError } from '../errors.js';
 import type { AudioDeviceInfo } from './audio-device-info.js';
 
 /** Stable codes of audio-device failures; tests and callers branch on these, never on messages. */
@@ -10,15 +11,11 @@ export type AudioDeviceErrorCode =
   | 'ERR_AUDIO_DEVICE_CLOSED';
 
 /** An operational audio-device failure: `code` is stable; `retryable` says whether trying again may help. */
-export class AudioDeviceError extends Error {
-  readonly code: AudioDeviceErrorCode;
-  readonly retryable: boolean;
+export class AudioDeviceError extends QuellError {
+  declare readonly code: AudioDeviceErrorCode;
 
   constructor(code: AudioDeviceErrorCode, message: string, retryable: boolean, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AudioDeviceError';
-    this.code = code;
-    this.retryable = retryable;
+    super(code, message, { cause: options?.cause, retryable });
   }
 }
 
@@ -31,7 +28,6 @@ export class DeviceSelectionError extends AudioDeviceError {
 
   constructor(code: 'ERR_AUDIO_DEVICE_NOT_FOUND' | 'ERR_AUDIO_DEVICE_AMBIGUOUS', message: string, candidates: readonly AudioDeviceInfo[]) {
     super(code, message, false);
-    this.name = 'DeviceSelectionError';
     this.candidates = candidates;
   }
 }

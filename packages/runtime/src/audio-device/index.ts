@@ -9,3 +9,4 @@ export * from './frame-ring.js';
 export * from './wall-clock.js';
 export * from './test-helpers/pulse-env.js';
 export * from './test-helpers/signal-match.js';
+export * from './test-helpers/fake-port-audio.js';

@@ -38,6 +38,8 @@ export interface PortAudioStreamOptions {
 export interface PortAudioStream {
   start(): void;
   abort(callback?: () => void): void;
+  /** Stops the stream; the callback runs once PortAudio has closed it. (abort() never calls its callback.) */
+  quit(callback?: () => void): Promise<void>;
   on(event: 'data', listener: (piece: Buffer) => void): this;
   on(event: 'error', listener: (err: unknown) => void): this;
   on(event: 'end' | 'close', listener: () => void): this;

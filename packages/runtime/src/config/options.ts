@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
+import { QuellError } from '../errors.js';
 
 /** A configuration problem; main.ts prints the message as one line and exits with code 2. */
-export class ConfigError extends Error {
-  readonly code = 'ERR_QUELL_CONFIG';
+export class ConfigError extends QuellError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+    super('ERR_QUELL_CONFIG', message);
   }
 }
 

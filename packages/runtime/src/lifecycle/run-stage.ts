@@ -1,4 +1,5 @@
-import { ConfigError, CONFIG_EXIT_CODE } from '../config/options.js';
+import { CONFIG_EXIT_CODE } from '../config/options.js';
+import { QuellError } from '../errors.js';
 
 /** A started stage: close() stops the source, drains in-flight audio and flushes sinks. */
 export interface StageHandle {
@@ -8,14 +9,7 @@ export interface StageHandle {
 }
 
 /** A start-up failure the user can fix (missing file, port in use...): one line, exit 2. */
-export class StartupError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'StartupError';
-    this.code = code;
-  }
-}
+export class StartupError extends QuellError {}
 
 /** Longest a stage may take to shut down before it exits anyway. */
 const SHUTDOWN_BUDGET_MS = 1800;
@@ -30,7 +24,7 @@ export async function runStage(stage: string, start: () => Promise<StageHandle>)
   try {
     handle = await start();
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof StartupError || isUserFacing(err)) {
+    if (err instanceof QuellError) {
       process.stderr.write(`quell ${stage}: ${(err as Error).message}\n`);
       process.exit(CONFIG_EXIT_CODE);
     }
@@ -55,12 +49,6 @@ export async function runStage(stage: string, start: () => Promise<StageHandle>)
   // pm2 (wait_ready) and `quell process` both wait for this message.
   process.send?.('ready');
   notifyParent({ type: 'ready', stage, ...handle.info });
-}
-
-/** Errors with a stable `code` from our own packages (model store, WAV reader) are user-facing. */
-function isUserFacing(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && code.startsWith('ERR_') && !code.startsWith('ERR_INTERNAL');
 }
 
 /** Reports to the `quell process` orchestrator when it asked for reports (QUELL_REPORT_IPC=1). */

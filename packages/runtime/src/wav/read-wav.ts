@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import wavefile from 'wavefile';
+import { QuellError } from '../errors.js';
 
 /** Decoded PCM audio: interleaved float32 samples in [-1, 1]. */
 export interface PcmAudio {
@@ -11,11 +12,9 @@ export interface PcmAudio {
 }
 
 /** Thrown for a file that is not a readable PCM/float WAV. `code` is stable. */
-export class WavFormatError extends Error {
-  readonly code = 'ERR_WAV_FORMAT';
+export class WavFormatError extends QuellError {
   constructor(message: string) {
-    super(message);
-    this.name = 'WavFormatError';
+    super('ERR_WAV_FORMAT', message);
   }
 }
 
@@ -53,8 +52,10 @@ export function decodeWav(bytes: Uint8Array, label = 'input'): PcmAudio {
   };
 }
 
-/** Reads a whole WAV file; see {@link decodeWav}. Missing files reject with the fs error. */
+/** Reads a whole WAV file; see {@link decodeWav}. A missing or unreadable file rejects with QuellError ERR_NO_INPUT. */
 export async function readWav(path: string): Promise<PcmAudio> {
-  const bytes = await readFile(path);
+  const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
+    throw new QuellError('ERR_NO_INPUT', `cannot read '${path}' (${err.code ?? err.message}): check the path`, { cause: err });
+  });
   return decodeWav(bytes, path);
 }

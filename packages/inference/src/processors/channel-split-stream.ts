@@ -1,0 +1,40 @@
+import type { StreamProcessor } from './processor.js';
+
+/**
+ * Runs one mono `StreamProcessor` per channel of an interleaved stream (each
+ * channel keeps its own model state). All channels share one latency.
+ */
+export class ChannelSplitStream implements StreamProcessor {
+  readonly latencyFrames: number;
+  readonly #channels: StreamProcessor[];
+  #monoIn = new Float32Array(0);
+  #monoOut = new Float32Array(0);
+
+  constructor(channels: StreamProcessor[]) {
+    if (channels.length === 0) throw new TypeError('ChannelSplitStream needs at least one channel');
+    this.#channels = channels;
+    this.latencyFrames = channels[0].latencyFrames;
+  }
+
+  async process(input: Float32Array, output: Float32Array): Promise<void> {
+    const n = this.#channels.length;
+    const frames = input.length / n;
+    if (!Number.isInteger(frames)) throw new TypeError(`chunk of ${input.length} samples is not whole frames of ${n} channels`);
+    // Grows only when a longer chunk than ever before arrives.
+    if (this.#monoIn.length < frames) {
+      this.#monoIn = new Float32Array(frames);
+      this.#monoOut = new Float32Array(frames);
+    }
+    const monoIn = this.#monoIn.subarray(0, frames);
+    const monoOut = this.#monoOut.subarray(0, frames);
+    for (let c = 0; c < n; c++) {
+      for (let i = 0; i < frames; i++) monoIn[i] = input[i * n + c];
+      await this.#channels[c].process(monoIn, monoOut);
+      for (let i = 0; i < frames; i++) output[i * n + c] = monoOut[i];
+    }
+  }
+
+  close(): void {
+    for (const ch of this.#channels) ch.close();
+  }
+}

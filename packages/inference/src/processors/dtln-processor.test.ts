@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import FFT from 'fft.js';
+import * as ort from 'onnxruntime-node';
+import { readWav } from '@quell/runtime';
+import { resolveTestAudio } from '../models/test-audio.js';
+import type { Processor } from './processor.js';
+import { createProcessor } from './processor-registry.js';
+import { runOffline } from './run-offline.js';
+import { prepareTestModels } from './test-models.js';
+
+/**
+ * The DTLN reference loop written plainly (fresh arrays every block, ORT's
+ * default session options): whole signal in, output lagging by 384 samples.
+ */
+async function referenceDtln(modelDir: string, audio: Float32Array): Promise<Float32Array> {
+  const s1 = await ort.InferenceSession.create(join(modelDir, 'dtln', 'model_1.onnx'));
+  const s2 = await ort.InferenceSession.create(join(modelDir, 'dtln', 'model_2.onnx'));
+  const fft = new FFT(512);
+  const blockCount = Math.floor(audio.length / 128);
+  const out = new Float32Array(blockCount * 128);
+  let inBuffer = new Float32Array(512);
+  let outBuffer = new Float32Array(512);
+  let state1: ort.Tensor = new ort.Tensor('float32', new Float32Array(512), [1, 2, 128, 2]);
+  let state2: ort.Tensor = new ort.Tensor('float32', new Float32Array(512), [1, 2, 128, 2]);
+  for (let b = 0; b < blockCount; b++) {
+    const nextIn = new Float32Array(512);
+    nextIn.set(inBuffer.subarray(128));
+    nextIn.set(audio.subarray(b * 128, b * 128 + 128), 384);
+    inBuffer = nextIn;
+    const spec = fft.createComplexArray() as number[];
+    fft.realTransform(spec, Array.from(inBuffer));
+    const mag = new Float32Array(257);
+    for (let k = 0; k < 257; k++) mag[k] = Math.hypot(spec[2 * k], spec[2 * k + 1]);
+    const r1 = await s1.run({ input_2: new ort.Tensor('float32', mag, [1, 1, 257]), input_3: state1 });
+    const mask = r1.activation_2.data as Float32Array;
+    state1 = r1.tf_op_layer_stack_2;
+    const full = fft.createComplexArray() as number[];
+    for (let k = 0; k < 257; k++) {
+      full[2 * k] = spec[2 * k] * mask[k];
+      full[2 * k + 1] = spec[2 * k + 1] * mask[k];
+    }
+    fft.completeSpectrum(full);
+    const time = fft.createComplexArray() as number[];
+    fft.inverseTransform(time, full);
+    const block = new Float32Array(512);
+    for (let i = 0; i < 512; i++) block[i] = time[2 * i];
+    const r2 = await s2.run({ input_4: new ort.Tensor('float32', block, [1, 1, 512]), input_5: state2 });
+    state2 = r2.tf_op_layer_stack_5;
+    const y = r2.conv1d_3.data as Float32Array;
+    const nextOut = new Float32Array(512);
+    nextOut.set(outBuffer.subarray(128));
+    for (let i = 0; i < 512; i++) nextOut[i] += y[i];
+    outBuffer = nextOut;
+    out.set(outBuffer.subarray(0, 128), b * 128);
+  }
+  await s1.release();
+  await s2.release();
+  return out;
+}
+
+describe('dtln processor', () => {
+  let processor: Processor;
+  let modelDir: string;
+  let audio: Float32Array;
+  let expected: Float32Array;
+
+  before(async () => {
+    modelDir = await prepareTestModels(['dtln']);
+    processor = await createProcessor('dtln', { modelDir });
+    // 2 s of the GTCRN mixture: noisy 16 kHz speech.
+    audio = (await readWav(await resolveTestAudio('gtcrn_mix_16k.wav'))).samples.subarray(0, 32000);
+    expected = (await referenceDtln(modelDir, audio)).subarray(384);
+  });
+  after(async () => {
+    await processor.close();
+  });
+
+  for (const chunks of [[160], [320], [112], [37], [1]]) {
+    it(`process() in ${chunks[0]}-frame chunks equals the reference loop sample for sample`, async () => {
+      const stream = processor.createStream(16000, 1);
+      assert.equal(stream.latencyFrames, 511);
+      const out = await runOffline(stream, audio, 1, chunks);
+      const n = expected.length;
+      let maxDiff = 0;
+      for (let i = 0; i < n; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - expected[i]));
+      assert.equal(maxDiff, 0, `max abs diff ${maxDiff}`);
+    });
+  }
+
+  it('a stereo stream processes each channel like a mono stream', async () => {
+    const mono = await runOffline(processor.createStream(16000, 1), audio.subarray(0, 8000), 1, [160]);
+    const stereo = new Float32Array(16000);
+    for (let i = 0; i < 8000; i++) {
+      stereo[2 * i] = audio[i];
+      stereo[2 * i + 1] = audio[i];
+    }
+    const out = await runOffline(processor.createStream(16000, 2), stereo, 2, [160]);
+    for (let i = 0; i < 8000; i++) {
+      assert.equal(out[2 * i], mono[i]);
+      assert.equal(out[2 * i + 1], mono[i]);
+    }
+  });
+});

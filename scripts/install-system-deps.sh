@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages Quell's audio-device code and its tests need, only when missing:
+# PulseAudio (daemon, pactl/paplay/parec), the ALSA->PulseAudio plugin PortAudio reaches it through,
+# and the toolchain node-gyp uses to build naudiodon (its PortAudio library ships prebuilt inside it).
+# Run as root (CI). Safe to run twice.
+set -euo pipefail
+
+packages=(pulseaudio pulseaudio-utils libasound2-plugins libasound2 python3 make g++)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+
+if ((${#missing[@]})); then
+  echo "install-system-deps: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [[ "$(id -u)" == 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  echo "install-system-deps: all present" >&2
+fi
