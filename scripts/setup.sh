@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# One-shot setup on a fresh Debian/Ubuntu machine: system packages (PulseAudio
+# for audio I/O and tests), npm packages, the native audio addon, the build,
+# and the ONNX models (copied from ../shared/models when present, else
+# downloaded; checksums verified).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-deps.sh
+npm ci --no-audit --no-fund
+# npm 11 skips naudiodon's node-gyp build on install; build it explicitly.
+npm rebuild naudiodon
+npm run build
+node packages/cli/dist/main.js models fetch

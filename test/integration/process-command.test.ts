@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { readWav } from '@quell/runtime';
+import { tempDir } from '../helpers/pipeline.js';
+import { quell } from '../helpers/run.js';
+import { writeTestSignal } from '../helpers/signals.js';
+
+describe('quell process', { timeout: 120_000 }, () => {
+  it('processes a folder of files of different rates and channel counts in one call, outputs aligned and complete', async () => {
+    const dir = await tempDir();
+    const inDir = join(dir, 'in');
+    await mkdir(inDir);
+    const a = await writeTestSignal(join(inDir, 'a.wav'), 48_000, 3.3, 1);
+    const b = await writeTestSignal(join(inDir, 'b.wav'), 44_100, 2.05, 2);
+    const result = await quell(['process', inDir, '--out-dir', join(dir, 'out'), '--fast', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout) as { files: number; frames: number; drops: number; gaps: number; realtimeFactor: number };
+    assert.equal(summary.files, 2);
+    assert.equal(summary.frames, a.length + b.length / 2);
+    assert.equal(summary.drops, 0);
+    assert.equal(summary.gaps, 0);
+    assert.ok(summary.realtimeFactor > 1, `x real time ${summary.realtimeFactor}`);
+    for (const [name, input, rate, channels] of [['a.wav', a, 48_000, 1], ['b.wav', b, 44_100, 2]] as const) {
+      const out = await readWav(join(dir, 'out', name));
+      assert.equal(out.sampleRateHz, rate);
+      assert.equal(out.channelCount, channels);
+      assert.equal(out.samples.length, input.length);
+      assert.ok(out.samples.every((x, i) => x === input[i]), `${name} identical`);
+    }
+  });
+
+  it('removes the model latency: gain output lines up with the input sample for sample', async () => {
+    const dir = await tempDir();
+    const input = await writeTestSignal(join(dir, 'in.wav'), 16_000, 2, 1);
+    const result = await quell(['process', join(dir, 'in.wav'), join(dir, 'out.wav'), '--model', 'gain', '--fast']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /drops 0, gaps 0, latency p50 [\d.]+ ms p99 [\d.]+ ms, wall [\d.]+ s, [\d.]+x real time/);
+    const out = await readWav(join(dir, 'out.wav'));
+    assert.ok(out.samples.every((x, i) => x === Math.fround(input[i] * 0.5)));
+  });
+
+  it('IN OUT with a folder as input asks for --out-dir (exit 2, one line)', async () => {
+    const dir = await tempDir();
+    const result = await quell(['process', dir, join(dir, 'x.wav')]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr.trim(), /^quell: .*--out-dir/);
+  });
+});
