@@ -1,5 +1,5 @@
 import { REJECT_REASONS } from '@quell/protocol';
-import { DeferredHistogram, StageRegistry, TIMING_BUCKETS_S, zeroCounts } from '@quell/runtime';
+import { DeferredHistogram, StageRegistry, TIMING_BUCKETS_S, zapRejections, zeroCounts } from '@quell/runtime';
 
 export const INFERENCE_DROP_REASONS = ['queue-full', 'injected', 'process-error', 'bad-stream'] as const;
 
@@ -25,6 +25,7 @@ export class InferenceMetrics {
     s.counterByLabel('quell_inference_drops_total', this.drops);
     s.gauge('quell_inference_send_queue_depth_chunks', () => queue.depth);
     s.gauge('quell_inference_streams_active', () => this.activeStreams);
+    s.counter('quell_inference_auth_failures_total', zapRejections);
     s.gauge('quell_inference_realtime_factor', () => {
       const factor = this.audioSecondsWindow > 0 ? this.processingSecondsWindow / this.audioSecondsWindow : 0;
       this.processingSecondsWindow = 0;

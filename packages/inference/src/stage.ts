@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { decodeFrame } from '@quell/protocol';
-import { attach, createPullSocket, createPushSocket, MetricsServer, quiet, SendQueue, StartupError, type Logger, type StageHandle } from '@quell/runtime';
+import { attach, createLinkSecurity, createPullSocket, createPushSocket, MetricsServer, quiet, SendQueue, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { InferenceConfig } from './config.js';
 import { InferenceMetrics } from './metrics.js';
 import { createProcessor } from './processors/processor-registry.js';
@@ -30,8 +30,12 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
     intraOpThreads: config.intraOpThreads,
   });
   const node = config.nodeId || `${hostname()}:${process.pid}`;
-  const input = createPullSocket({ highWaterMarkChunks: config.highWaterMarkChunks });
-  const output = createPushSocket({ highWaterMarkChunks: config.highWaterMarkChunks });
+  const security = await createLinkSecurity(config, 'inference', [
+    { endpoint: config.inputEndpoint, mode: config.inputBind ? 'bind' : 'connect' },
+    { endpoint: config.outputEndpoint, mode: config.outputBind ? 'bind' : 'connect' },
+  ]);
+  const input = createPullSocket({ highWaterMarkChunks: config.highWaterMarkChunks, curve: security.curve[0] });
+  const output = createPushSocket({ highWaterMarkChunks: config.highWaterMarkChunks, curve: security.curve[1] });
   try {
     await attach(input, config.inputEndpoint, config.inputBind ? 'bind' : 'connect');
     await attach(output, config.outputEndpoint, config.outputBind ? 'bind' : 'connect');
@@ -85,6 +89,7 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
         await queue.drain(800);
         await queue.close();
         output.close();
+        await security.close();
         streams.clear();
         await processor.close();
         await metricsServer.close();

@@ -9,15 +9,15 @@ import { readDfn3Files, type Dfn3Files } from '../models/deepfilternet3/model-fi
 import { enhanceOffline } from '../models/deepfilternet3/offline-enhance.js';
 import { ModelError } from '../models/model-errors.js';
 import { resolveTestAudio } from '../models/test-audio.js';
+import type { StreamProcessor } from './processor.js';
 import {
   DEFAULT_DFN3_MODEL_DIR,
   createDeepFilterNet3Processor,
   type DeepFilterNet3Processor,
-  type DeepFilterNet3Stream,
 } from './deepfilternet3-processor.js';
 
 /** Feeds `input` plus `latencyFrames` zeros through `stream` in chunks cycling through `chunks`. */
-async function runChunked(stream: DeepFilterNet3Stream, input: Float32Array, chunks: number[]): Promise<Float32Array> {
+async function runChunked(stream: StreamProcessor, input: Float32Array, chunks: number[]): Promise<Float32Array> {
   const padded = new Float32Array(input.length + stream.latencyFrames);
   padded.set(input);
   const out = new Float32Array(padded.length);
@@ -102,7 +102,7 @@ describe('deepfilternet3 processor', () => {
   });
 
   it('process() improves SI-SDR on the 0 dB noisy speech by more than DTLN (3.17 dB), aligned by latencyFrames', async () => {
-    const stream = processor.createStream(48000, 1);
+    const stream = processor.createNativeStream();
     const out = (await runChunked(stream, noisy, [480])).subarray(stream.latencyFrames);
     const before = siSdrDb(noisy, clean);
     const after = siSdrDb(out, clean);
@@ -145,7 +145,7 @@ describe('deepfilternet3 processor', () => {
     } finally {
       await gated.close();
     }
-    const stream = processor.createStream(48000, 1);
+    const stream = processor.createNativeStream();
     assert.ok(Number.isNaN(stream.lsnrDb));
     const out = await runChunked(stream, noisy.subarray(0, 3 * 48000), [480]);
     const peak = maxAbsDiff(out, new Float32Array(out.length));
@@ -153,9 +153,16 @@ describe('deepfilternet3 processor', () => {
     assert.ok(stream.lsnrDb >= -15 && stream.lsnrDb <= 35, `lsnr ${stream.lsnrDb}`);
   });
 
-  it('createStream() throws TypeError for anything but 48 kHz mono', () => {
-    assert.throws(() => processor.createStream(16000, 1), TypeError);
-    assert.throws(() => processor.createStream(48000, 2), TypeError);
+  it('createStream() resamples other device rates and keeps one state per channel; unsupported formats throw TypeError', async () => {
+    const stereo = processor.createStream(44100, 2);
+    const input = new Float32Array(2 * 4410).map((_, i) => Math.sin(i / 7) * 0.1);
+    const out = new Float32Array(input.length);
+    await stereo.process(input, out);
+    assert.ok(out.every(Number.isFinite));
+    assert.ok(Number.isInteger(stereo.latencyFrames) && stereo.latencyFrames > 0);
+    stereo.close();
+    assert.throws(() => processor.createStream(12345, 1), TypeError);
+    assert.throws(() => processor.createStream(48000, 99), TypeError);
   });
 
   it('close() is safe twice and process() after close() throws', async () => {

@@ -4,7 +4,10 @@ import { Dfn3Dsp } from '../models/deepfilternet3/dfn3-dsp.js';
 import { Dfn3Networks, type Dfn3NetworkState } from '../models/deepfilternet3/dfn3-networks.js';
 import { readDfn3Files } from '../models/deepfilternet3/model-files.js';
 import { DEFAULT_MODEL_MIRROR_DIR } from '../models/model-store.js';
+import { ResamplingStream } from '../resampling/resampling-stream.js';
+import { ChannelSplitStream } from './channel-split-stream.js';
 import type { Processor, StreamProcessor } from './processor.js';
+import { checkStreamArgs } from './stream-args.js';
 
 /** Where the files are read from when no folder is given: the shared mirror. */
 export const DEFAULT_DFN3_MODEL_DIR = join(DEFAULT_MODEL_MIRROR_DIR, 'deepfilternet3');
@@ -66,18 +69,30 @@ export class DeepFilterNet3Processor implements Processor {
   }
 
   /** Takes 48 kHz mono only; throws `TypeError` otherwise (resample and split channels in front). */
-  createStream(sampleRateHz: number, channelCount: number): DeepFilterNet3Stream {
+  /** One mono stream at the model's own 48 kHz, exposing `lsnrDb`. */
+  createNativeStream(): DeepFilterNet3Stream {
     if (this.#closed) throw new Error('DeepFilterNet3Processor.createStream() after close()');
-    if (sampleRateHz !== this.nativeRateHz || channelCount !== 1) {
-      throw new TypeError(
-        `DeepFilterNet3 takes ${this.nativeRateHz} Hz mono, not ${sampleRateHz} Hz with ${channelCount} channels`,
-      );
-    }
     const stream = new DeepFilterNet3Stream(this.config, this.#networks.createState(), this.#vadThresholdDb, () =>
       this.#streams.delete(stream),
     );
     this.#streams.add(stream);
     return stream;
+  }
+
+  /**
+   * A stream at any supported device rate and channel count: one model state
+   * per channel, resampled to and from 48 kHz when the device runs at another rate.
+   */
+  createStream(sampleRateHz: number, channelCount: number): StreamProcessor {
+    if (sampleRateHz === this.nativeRateHz && channelCount === 1) return this.createNativeStream();
+    checkStreamArgs(sampleRateHz, channelCount);
+    const channels: StreamProcessor[] = [];
+    for (let c = 0; c < channelCount; c++) {
+      const native = this.createNativeStream();
+      // The model covers the full band, so nothing above its Nyquist needs carrying over.
+      channels.push(sampleRateHz === this.nativeRateHz ? native : new ResamplingStream(native, sampleRateHz, this.nativeRateHz, { highBand: 'drop' }));
+    }
+    return channelCount === 1 ? channels[0] : new ChannelSplitStream(channels);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,110 @@
+/**
+ * Inference benchmark: how close Quell's inference gets to the raw
+ * onnxruntime-node floor, per model, measured side by side in one run.
+ *
+ * Variants per model (dtln, gtcrn, deepfilternet3):
+ * - `floor`: bare session.run calls for one model hop, state fed back (bench/lib/ort-floor.ts).
+ * - `processor @native`: Quell's StreamProcessor in this process at the
+ *   model's own rate, fed one hop at a time (adds framing, FFT, masks, DSP).
+ * - `stage @native`: the real inference stage process, fed as fast as it
+ *   takes 10 ms chunks of speech at the model's own rate by a real capture
+ *   stage; time read from quell_inference_chunk_processing_seconds (the
+ *   model call path of the stage: framing, DSP, model).
+ * - `stage @48k`: the same at a 48 kHz device rate, so 16 kHz models add
+ *   streaming resampling both ways and the high-band path.
+ * - `quell process --fast`: the whole pipeline on a 48 kHz file, wall clock.
+ * Fields: us_per_hop (mean µs per model hop; stage chunks are converted by
+ * hop/chunk duration), p99_us_per_hop (floor and processor only), ratio_to_floor,
+ * x_realtime (audio seconds per processing second). Goal: stage @native within 1.2x of the floor;
+ * the @48k row shows what device-rate resampling adds on top.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StageProcess } from '@quell/cli';
+import { createProcessor, DEFAULT_MODEL_STORE_DIR, fetchModels, PolyphaseResampler, resolveTestAudio } from '@quell/inference';
+import { monotonicNs } from '@quell/protocol';
+import { encodeWav, readWav, scrapeMetrics, sumSamples } from '@quell/runtime';
+import { floorHop } from '../lib/ort-floor.js';
+import { percentiles, printTable, writeResult } from '../lib/results.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const HOPS = 2000;
+const MODELS: Record<string, { rateHz: number; hopFrames: number }> = {
+  dtln: { rateHz: 16_000, hopFrames: 128 },
+  gtcrn: { rateHz: 16_000, hopFrames: 256 },
+  deepfilternet3: { rateHz: 48_000, hopFrames: 480 },
+};
+
+async function timeHops(run: () => Promise<void> | void, hops: number): Promise<number[]> {
+  for (let i = 0; i < 200; i++) await run();
+  const us: number[] = [];
+  for (let i = 0; i < hops; i++) {
+    const t = monotonicNs();
+    await run();
+    us.push((monotonicNs() - t) / 1000);
+  }
+  return us;
+}
+
+async function stageRun(model: string, input: string, rateHz: number): Promise<{ usPerChunk: number; audioS: number; processingS: number }> {
+  const playback = new StageProcess('playback', ['--endpoint', 'tcp://127.0.0.1:*', '--sink', 'null', '--clock', 'arrival', '--metrics-port', '0', '--log-level', 'warn']);
+  const capture = new StageProcess('capture', ['--endpoint', 'tcp://127.0.0.1:*', '--source', 'file', '--files', input, '--pace', 'fast', '--metrics-port', '0', '--log-level', 'warn']);
+  const ends: unknown[] = [];
+  playback.onMessage((m) => m.type === 'stream-end' && ends.push(m));
+  const [pb, cap] = await Promise.all([playback.ready, capture.ready]);
+  const inference = new StageProcess('inference', ['--input-endpoint', String(cap.endpoint), '--output-endpoint', String(pb.endpoint), '--model', model, '--backpressure', 'block', '--metrics-port', '0', '--log-level', 'warn']);
+  const info = await inference.ready;
+  while (ends.length === 0) await new Promise((r) => setTimeout(r, 100));
+  const m = await scrapeMetrics(`http://127.0.0.1:${info.metricsPort}/metrics`);
+  await Promise.all([capture.stop(), inference.stop(), playback.stop()]);
+  const processingS = sumSamples(m, 'quell_inference_chunk_processing_seconds_sum');
+  const chunks = sumSamples(m, 'quell_inference_chunk_processing_seconds_count');
+  const audioS = sumSamples(m, 'quell_inference_audio_frames_processed_total') / rateHz;
+  return { usPerChunk: (processingS / chunks) * 1e6, audioS, processingS };
+}
+
+function processFast(model: string, input: string, output: string): number {
+  const bin = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
+  const r = spawnSync(process.execPath, [bin, 'process', input, output, '--model', model, '--fast', '--json']);
+  if (r.status !== 0) throw new Error(r.stderr.toString());
+  return (JSON.parse(r.stdout.toString()) as { realtimeFactor: number }).realtimeFactor;
+}
+
+await fetchModels(Object.keys(MODELS));
+const dir = await mkdtemp(join(tmpdir(), 'quell-bench-'));
+const speech = (await readWav(await resolveTestAudio('speech_noisy_snr0_48k.wav'))).samples;
+const long = new Float32Array(speech.length * 3);
+for (let i = 0; i < long.length; i++) long[i] = speech[i % speech.length];
+const input = join(dir, 'speech48k.wav');
+await writeFile(input, encodeWav(long, 48_000, 1));
+const to16k = new PolyphaseResampler(48_000, 16_000);
+const long16 = new Float32Array(to16k.maxOutputFrames(long.length));
+const input16 = join(dir, 'speech16k.wav');
+await writeFile(input16, encodeWav(long16.subarray(0, to16k.process(long, long16)), 16_000, 1));
+
+const rows: Record<string, string | number>[] = [];
+for (const [model, { rateHz, hopFrames }] of Object.entries(MODELS)) {
+  const hopS = hopFrames / rateHz;
+  const floor = percentiles(await timeHops(await floorHop(model, DEFAULT_MODEL_STORE_DIR), HOPS));
+  const processor = await createProcessor(model, { modelDir: DEFAULT_MODEL_STORE_DIR });
+  const stream = processor.createStream(rateHz, 1);
+  const hopIn = new Float32Array(hopFrames).map((_, i) => Math.sin(i) * 0.1);
+  const hopOut = new Float32Array(hopFrames);
+  const native = percentiles(await timeHops(() => stream.process(hopIn, hopOut), HOPS));
+  stream.close();
+  await processor.close();
+  const stage = await stageRun(model, input, 48_000);
+  const stageUsPerHop = stage.usPerChunk / (0.01 / hopS);
+  const atNative = rateHz === 48_000 ? stage : await stageRun(model, input16, rateHz);
+  const nativeUsPerHop = atNative.usPerChunk / (0.01 / hopS);
+  const wallX = processFast(model, input, join(dir, `${model}.wav`));
+  rows.push({ model, variant: 'floor', us_per_hop: floor.mean, p99_us_per_hop: floor.p99, ratio_to_floor: 1, x_realtime: hopS / (floor.mean / 1e6) });
+  rows.push({ model, variant: 'processor @native', us_per_hop: native.mean, p99_us_per_hop: native.p99, ratio_to_floor: native.mean / floor.mean, x_realtime: hopS / (native.mean / 1e6) });
+  rows.push({ model, variant: 'stage @native', us_per_hop: nativeUsPerHop, p99_us_per_hop: '-', ratio_to_floor: nativeUsPerHop / floor.mean, x_realtime: atNative.audioS / atNative.processingS });
+  rows.push({ model, variant: 'stage @48k', us_per_hop: stageUsPerHop, p99_us_per_hop: '-', ratio_to_floor: stageUsPerHop / floor.mean, x_realtime: stage.audioS / stage.processingS });
+  rows.push({ model, variant: 'quell process --fast', us_per_hop: '-', p99_us_per_hop: '-', ratio_to_floor: '-', x_realtime: wallX });
+}
+printTable('inference: Quell vs the raw onnxruntime floor (goal: stage within 1.2x)', rows);
+console.log(`\nwrote ${writeResult('inference', { hops: HOPS, chunkMs: 10, deviceRateHz: 48_000, input: '3x speech_noisy_snr0_48k.wav' }, { rows })}`);
