@@ -3,6 +3,8 @@ import FFT from 'fft.js';
 /**
  * Real FFT of a fixed power-of-two size over preallocated buffers (fft.js,
  * radix-4). `spectrum` holds bins 0..size/2 as interleaved re/im pairs.
+ * For sizes that are not a power of two (DeepFilterNet3's 960) see
+ * MixedRadixRealFft.
  */
 export class RealFft {
   readonly size: number;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { normAlphaFromTau, parseDfn3Config } from './config.js';
 import { Dfn3Dsp } from './dfn3-dsp.js';
 import { erbBandWidths } from './erb-bands.js';
-import { RealFft } from './real-fft.js';
+import { MixedRadixRealFft } from '../../dsp/mixed-radix-real-fft.js';
 import { vorbisWindow } from './vorbis-window.js';
 
 const CONFIG_TEXT = `[train]
@@ -57,8 +57,8 @@ describe('deepfilternet3 DSP', () => {
     assert.equal(widths.reduce((a, b) => a + b, 0), 481);
   });
 
-  it('RealFft(960) matches a direct DFT and inverts with a factor N', () => {
-    const fft = new RealFft(960);
+  it('MixedRadixRealFft(960) matches a direct DFT and inverts with a factor N', () => {
+    const fft = new MixedRadixRealFft(960);
     const x = noise(960, 7);
     const re = new Float64Array(481);
     const im = new Float64Array(481);

@@ -1,4 +1,4 @@
-import { RealFft } from './real-fft.js';
+import { MixedRadixRealFft } from '../../dsp/mixed-radix-real-fft.js';
 import { vorbisWindow } from './vorbis-window.js';
 
 /**
@@ -10,14 +10,14 @@ export class StftAnalysis {
   readonly fftSize: number;
   readonly hopSize: number;
   readonly binCount: number;
-  readonly #fft: RealFft;
+  readonly #fft: MixedRadixRealFft;
   readonly #window: Float32Array;
   readonly #norm: number;
   /** The last `fftSize - hopSize` input frames. */
   readonly #memory: Float32Array;
   readonly #frame: Float64Array;
 
-  constructor(fftSize: number, hopSize: number, fft: RealFft = new RealFft(fftSize)) {
+  constructor(fftSize: number, hopSize: number, fft: MixedRadixRealFft = new MixedRadixRealFft(fftSize)) {
     this.fftSize = fftSize;
     this.hopSize = hopSize;
     this.binCount = fftSize / 2 + 1;

@@ -1,4 +1,4 @@
-import { RealFft } from './real-fft.js';
+import { MixedRadixRealFft } from '../../dsp/mixed-radix-real-fft.js';
 import { vorbisWindow } from './vorbis-window.js';
 
 /**
@@ -9,13 +9,13 @@ import { vorbisWindow } from './vorbis-window.js';
 export class StftSynthesis {
   readonly fftSize: number;
   readonly hopSize: number;
-  readonly #fft: RealFft;
+  readonly #fft: MixedRadixRealFft;
   readonly #window: Float32Array;
   /** Overlap-add tail, fftSize - hopSize frames. */
   readonly #memory: Float64Array;
   readonly #frame: Float64Array;
 
-  constructor(fftSize: number, hopSize: number, fft: RealFft = new RealFft(fftSize)) {
+  constructor(fftSize: number, hopSize: number, fft: MixedRadixRealFft = new MixedRadixRealFft(fftSize)) {
     this.fftSize = fftSize;
     this.hopSize = hopSize;
     this.#fft = fft;

@@ -7,7 +7,7 @@ import FFT from 'fft.js';
  * size 2^a (fft.js), twiddles, then direct DFTs of size q. Everything runs in
  * float64 on buffers allocated once, so a call allocates nothing.
  */
-export class RealFft {
+export class MixedRadixRealFft {
   readonly size: number;
   /** Number of bins of the half spectrum, size / 2 + 1. */
   readonly binCount: number;
@@ -30,7 +30,7 @@ export class RealFft {
     while (size % (p * 2) === 0) p *= 2;
     const q = size / p;
     if (!Number.isInteger(size) || size < 4 || p < 2 || q > 63) {
-      throw new TypeError(`RealFft: size ${size} must be 2^a * q with a >= 1 and odd q <= 63`);
+      throw new TypeError(`MixedRadixRealFft: size ${size} must be 2^a * q with a >= 1 and odd q <= 63`);
     }
     this.size = size;
     this.binCount = size / 2 + 1;
