@@ -25,6 +25,11 @@ export const METRICS = {
   quell_capture_pacer_lateness_seconds: spec('histogram', 'How late the pacer woke after each chunk deadline'),
   quell_capture_chunk_processing_seconds: spec('histogram', 'Time to read, encode and queue one chunk'),
   quell_capture_streams_active: spec('gauge', 'Streams capture is currently sending'),
+  quell_capture_device_overflows_total: spec('counter', 'Input device overflows: frames the device captured that never reached capture'),
+  quell_capture_device_errors_total: spec('counter', 'Input device failures (open, stream error, device gone), each followed by a reopen attempt'),
+  quell_capture_device_reopens_total: spec('counter', 'Successful reopens of the input device after a failure'),
+  quell_capture_device_to_send_seconds: spec('histogram', 'Time from the device callback that completed a chunk to the chunk being queued for sending'),
+  quell_capture_auth_failures_total: spec('counter', 'CURVE handshakes this process refused (client key not on the allow-list)'),
   // inference
   quell_inference_chunks_received_total: spec('counter', 'Valid chunks received by inference'),
   quell_inference_chunks_sent_total: spec('counter', 'Chunks handed to the socket by inference'),
@@ -36,6 +41,7 @@ export const METRICS = {
   quell_inference_realtime_factor: spec('gauge', 'Processing time divided by audio time over the last scrape interval (1 = just real time)'),
   quell_inference_streams_active: spec('gauge', 'Streams with live model state'),
   quell_inference_model_info: spec('gauge', 'Model served by this inference node (value 1)', ['model', 'node']),
+  quell_inference_auth_failures_total: spec('counter', 'CURVE handshakes this process refused (client key not on the allow-list)'),
   // playback
   quell_playback_chunks_received_total: spec('counter', 'Valid chunks received by playback'),
   quell_playback_chunks_played_total: spec('counter', 'Chunks written to the sink, concealment included'),
@@ -49,6 +55,15 @@ export const METRICS = {
   quell_playback_jitter_buffer_target_chunks: spec('gauge', 'Jitter-buffer prefill target'),
   quell_playback_streams_active: spec('gauge', 'Streams with a live jitter buffer and sink'),
   quell_playback_sink_errors_total: spec('counter', 'Sink write or finalise errors'),
+  quell_playback_device_underruns_total: spec('counter', 'Device blocks that got less audio than they asked for after playing started (the rest was silence)'),
+  quell_playback_device_overflows_total: spec('counter', 'Chunks discarded toward the output device: a burst above target + target-max-ms, or a write refused by a full buffer'),
+  quell_playback_device_errors_total: spec('counter', 'Output device failures (open, stream error, device gone), each followed by a reopen attempt'),
+  quell_playback_device_reopens_total: spec('counter', 'Successful reopens of the output device after a failure'),
+  quell_playback_device_buffer_level_seconds: spec('gauge', 'Audio buffered for the device stream (jitter buffer + resampler), as the drift controller measures it'),
+  quell_playback_device_buffer_target_seconds: spec('gauge', 'Target of that level: measured arrival jitter plus a margin, within configured bounds'),
+  quell_playback_device_queue_depth_frames: spec('gauge', 'Frames queued in the device sink ahead of the device'),
+  quell_playback_drift_trim_ppm: spec('gauge', 'Resampling ratio trim the drift controller applies, ppm (positive: the sender clock is faster)'),
+  quell_playback_auth_failures_total: spec('counter', 'CURVE handshakes this process refused (client key not on the allow-list)'),
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;

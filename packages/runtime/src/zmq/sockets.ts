@@ -1,21 +1,42 @@
 import * as zmq from 'zeromq';
 
+/**
+ * CURVE settings of one socket (keys as 40-character Z85 text). A server
+ * (a bound socket) proves `secretKey` and lets the process's ZAP handler
+ * check each client against the allow-list of `zapDomain`; a client (a
+ * connecting socket) proves its key pair and accepts only the server whose
+ * public key is `serverKey`.
+ */
+export type CurveSocketOptions =
+  | { role: 'server'; secretKey: string; zapDomain: string }
+  | { role: 'client'; publicKey: string; secretKey: string; serverKey: string };
+
 /** Socket settings fixed at creation (sizes in messages, i.e. chunks). */
 export interface SocketOptions {
   /** Messages libzmq queues per peer before send waits (PUSH) or receive stops reading (PULL). */
   highWaterMarkChunks: number;
   /** How long close() may keep unsent messages, ms; small so SIGTERM exits promptly. */
   lingerMs?: number;
+  /** CURVE encryption and authentication; undefined = none (ZeroMQ's NULL mechanism, plaintext). */
+  curve?: CurveSocketOptions;
+}
+
+/** zeromq.js options for `curve`; none at all when it is undefined, so plain sockets stay exactly as before. */
+function curveOptions(curve: CurveSocketOptions | undefined): Partial<Pick<zmq.Socket, 'curveServer' | 'curveSecretKey' | 'zapDomain' | 'curvePublicKey' | 'curveServerKey'>> {
+  if (!curve) return {};
+  if (curve.role === 'server') return { curveServer: true, curveSecretKey: curve.secretKey, zapDomain: curve.zapDomain };
+  return { curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey, curveServerKey: curve.serverKey };
 }
 
 export function createPushSocket(opts: SocketOptions): zmq.Push {
   // `immediate` keeps messages off connections that are not up yet, so a dead
-  // peer fills our bounded queue (counted drops) instead of a hidden one.
-  return new zmq.Push({ sendHighWaterMark: opts.highWaterMarkChunks, linger: opts.lingerMs ?? 200, immediate: true });
+  // peer fills our bounded queue (counted drops) instead of a hidden one. With
+  // CURVE a connection is up only once its handshake has been accepted.
+  return new zmq.Push({ sendHighWaterMark: opts.highWaterMarkChunks, linger: opts.lingerMs ?? 200, immediate: true, ...curveOptions(opts.curve) });
 }
 
 export function createPullSocket(opts: SocketOptions): zmq.Pull {
-  return new zmq.Pull({ receiveHighWaterMark: opts.highWaterMarkChunks, linger: opts.lingerMs ?? 0 });
+  return new zmq.Pull({ receiveHighWaterMark: opts.highWaterMarkChunks, linger: opts.lingerMs ?? 0, ...curveOptions(opts.curve) });
 }
 
 /** Binds or connects according to the endpoint's role in the topology. */
