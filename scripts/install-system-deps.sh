@@ -5,7 +5,7 @@
 # Run as root (CI). Safe to run twice.
 set -euo pipefail
 
-packages=(pulseaudio pulseaudio-utils libasound2-plugins libasound2 python3 make g++)
+packages=(pulseaudio pulseaudio-utils libasound2-plugins libasound2 python3 make g++ prometheus)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

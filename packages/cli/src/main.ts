@@ -100,5 +100,46 @@ if (STAGES.includes(subcommand as StageName)) {
       fail(err);
     }
   });
+  program
+    .command('keys')
+    .description('make a CURVE key pair for one stage: NAME.key (secret, mode 0600) and NAME.pub (see packages/runtime/README.md)')
+    .option('--out <dir>', 'folder to write to', '.')
+    .option('--name <name>', 'file name stem', 'quell')
+    .option('--force', 'replace existing files')
+    .action(async (opts: { out: string; name: string; force?: boolean }) => {
+      try {
+        const { writeKeyFiles } = await import('./keys/write-key-files.js');
+        const files = await writeKeyFiles({ outDir: opts.out, name: opts.name, force: opts.force === true });
+        process.stdout.write(`secret key pair: ${files.keyPath}\npublic key:      ${files.pubPath} (${files.publicKey})\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  const status = await import('./status/index.js');
+  program
+    .command('status')
+    .description("live view of every stage from its /metrics (like 'pm2 monit'); --json prints one snapshot and exits")
+    .option('--capture-url <url>', 'capture metrics URL (host:port or full URL)', status.DEFAULT_STATUS_URLS.capture)
+    .option('--inference-url <url>', 'inference metrics URL (host:port or full URL)', status.DEFAULT_STATUS_URLS.inference)
+    .option('--playback-url <url>', 'playback metrics URL (host:port or full URL)', status.DEFAULT_STATUS_URLS.playback)
+    .option('--interval-ms <ms>', 'time between redraws, ms (>= 100)', '1000')
+    .option('--json', 'print one snapshot as JSON and exit (a stage that does not answer has "up": false)')
+    .action(async (opts: { captureUrl: string; inferenceUrl: string; playbackUrl: string; intervalMs: string; json?: boolean }) => {
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const intervalMs = Number(opts.intervalMs);
+        if (!(intervalMs >= 100)) throw new QuellError('ERR_CONFIG', `--interval-ms must be a number >= 100, got '${opts.intervalMs}'`);
+        const urls = { capture: status.metricsUrl(opts.captureUrl), inference: status.metricsUrl(opts.inferenceUrl), playback: status.metricsUrl(opts.playbackUrl) };
+        await status.runStatus({ urls, intervalMs, json: opts.json === true, out: process.stdout, signal: stop.signal });
+      } catch (err) {
+        fail(err instanceof TypeError && err.message.includes('Invalid URL') ? new QuellError('ERR_CONFIG', `bad metrics URL: ${err.message}`) : err);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
   await program.parseAsync();
 }

@@ -17,7 +17,8 @@ export class ModelRunner {
   readonly #log: Logger;
   readonly #blocking: boolean;
   readonly #dropInjector: DropInjector;
-  readonly #refusedStreams = new Set<number>();
+  /** Streams already logged as refused or failing, so a bad stream logs once, not once per chunk. */
+  readonly #loggedStreams = new Set<number>();
 
   constructor(streams: StreamTable, queue: SendQueue, metrics: InferenceMetrics, log: Logger, blocking: boolean, dropInjector: DropInjector) {
     this.#streams = streams;
@@ -36,10 +37,7 @@ export class ModelRunner {
       stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, performance.now());
     } catch (err) {
       m.drops['bad-stream']++;
-      if (!this.#refusedStreams.has(header.stream)) {
-        this.#refusedStreams.add(header.stream);
-        this.#log.warn({ streamId: header.stream, reason: (err as Error).message }, 'stream refused by the model');
-      }
+      if (this.#logOnce(header.stream)) this.#log.warn({ streamId: header.stream, reason: (err as Error).message }, 'stream refused by the model');
       return;
     }
     m.activeStreams = this.#streams.size;
@@ -51,7 +49,7 @@ export class ModelRunner {
       await stream.processor.process(samples, output);
     } catch (err) {
       m.drops['process-error']++;
-      this.#log.error({ streamId: header.stream, err }, 'model failed on a chunk');
+      if (this.#logOnce(header.stream)) this.#log.error({ streamId: header.stream, err }, 'model failed on a chunk (further failures of this stream are only counted)');
       return;
     }
     const elapsedS = (monotonicNs() - startedNs) / 1e9;
@@ -82,6 +80,14 @@ export class ModelRunner {
       flags: last.flags | FrameFlags.END_OF_STREAM,
     };
     await this.#send(tail, output);
+  }
+
+  /** True the first time a stream is reported; the set is bounded so stream-id churn cannot grow it. */
+  #logOnce(streamId: number): boolean {
+    if (this.#loggedStreams.has(streamId)) return false;
+    if (this.#loggedStreams.size >= 1024) this.#loggedStreams.clear();
+    this.#loggedStreams.add(streamId);
+    return true;
   }
 
   async #send(header: FrameHeader, output: Float32Array): Promise<void> {

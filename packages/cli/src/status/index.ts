@@ -1,0 +1,5 @@
+export * from './histogram-quantile.js';
+export * from './stage-status.js';
+export * from './status-poller.js';
+export * from './format-status.js';
+export * from './run-status.js';

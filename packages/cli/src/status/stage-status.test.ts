@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseMetricsText } from '@quell/runtime';
+import { formatStatus } from './format-status.js';
+import { downStatus, stageStatusFrom } from './stage-status.js';
+import { metricsUrl } from './status-poller.js';
+
+function inferenceText(sent: number, startTimeS = 1000): string {
+  return `
+process_start_time_seconds{stage="inference"} ${startTimeS}
+process_resident_memory_bytes{stage="inference"} 83886080
+quell_inference_chunks_received_total{stage="inference"} ${sent + 2}
+quell_inference_chunks_sent_total{stage="inference"} ${sent}
+quell_inference_drops_total{reason="queue-full",stage="inference"} 2
+quell_inference_drops_total{reason="injected",stage="inference"} 0
+quell_inference_rejected_messages_total{reason="version",stage="inference"} 1
+quell_inference_send_queue_depth_chunks{stage="inference"} 3
+quell_inference_streams_active{stage="inference"} 1
+quell_inference_realtime_factor{stage="inference"} 0.25
+quell_inference_model_info{model="dtln",node="gpu-1",stage="inference"} 1
+quell_inference_chunk_processing_seconds_bucket{le="0.001",stage="inference"} ${sent}
+quell_inference_chunk_processing_seconds_bucket{le="+Inf",stage="inference"} ${sent}
+`;
+}
+
+describe('stageStatusFrom()', () => {
+  it('reads chunk counts, drops by reason, queue, model and node from one scrape', () => {
+    const { status } = stageStatusFrom('inference', 'http://x/metrics', parseMetricsText(inferenceText(100)), 0, null);
+    assert.equal(status.up, true);
+    assert.deepEqual(status.chunks, { received: 102, sent: 100 });
+    assert.deepEqual(status.drops, { total: 2, byReason: { 'queue-full': 2, injected: 0 } });
+    assert.equal(status.rejected, 1);
+    assert.equal(status.queueDepthChunks, 3);
+    assert.equal(status.model, 'dtln');
+    assert.equal(status.node, 'gpu-1');
+    assert.equal(status.realtimeFactor, 0.25);
+    assert.equal(status.chunkRatePerS, null, 'no rate from a single read');
+    assert.equal(status.timing?.window, 'since-start');
+    assert.ok(status.timing?.p99S !== null && status.timing!.p99S! <= 0.001);
+  });
+
+  it('gives the chunk rate since the previous read, and none after a restart', () => {
+    const first = stageStatusFrom('inference', 'u', parseMetricsText(inferenceText(100)), 1000, null);
+    const second = stageStatusFrom('inference', 'u', parseMetricsText(inferenceText(150)), 1500, first.reading);
+    assert.equal(second.status.chunkRatePerS, 100);
+    assert.equal(second.status.timing?.window, 'interval');
+    const restarted = stageStatusFrom('inference', 'u', parseMetricsText(inferenceText(160, 2000)), 2000, second.reading);
+    assert.equal(restarted.status.chunkRatePerS, null);
+  });
+});
+
+describe('formatStatus()', () => {
+  it('prints one aligned row per stage and shows a down stage with its error', () => {
+    const up = stageStatusFrom('inference', 'u', parseMetricsText(inferenceText(100)), 0, null).status;
+    const text = formatStatus(
+      { time: 't', stages: { capture: downStatus('capture', 'http://127.0.0.1:9101/metrics', 'ECONNREFUSED'), inference: up, playback: downStatus('playback', 'p', 'no answer (timeout)') } },
+      { color: false },
+    );
+    const lines = text.split('\n');
+    const header = lines.find((l) => l.startsWith('STAGE'));
+    assert.ok(header);
+    assert.match(text, /^capture\s+DOWN\s+ECONNREFUSED \(http:\/\/127\.0\.0\.1:9101\/metrics\)$/m);
+    assert.match(text, /^inference\s+up\s+received 102, sent 100\s+-\s+3\s+2 \(queue-full 2\)/m);
+    assert.match(text, /dtln @ gpu-1\s+rtf 0\.250$/m);
+    const row = lines.find((l) => l.startsWith('inference'))!;
+    assert.equal(row.indexOf('up'), header.indexOf('STATE'), 'columns line up');
+    assert.ok(!text.includes('\x1b['), 'no ANSI codes without color');
+  });
+});
+
+describe('metricsUrl()', () => {
+  it('adds http:// and /metrics to host:port, keeps a full URL', () => {
+    assert.equal(metricsUrl('127.0.0.1:9101'), 'http://127.0.0.1:9101/metrics');
+    assert.equal(metricsUrl('http://10.0.0.2:9102'), 'http://10.0.0.2:9102/metrics');
+    assert.equal(metricsUrl('http://h:1/custom'), 'http://h:1/custom');
+  });
+});
