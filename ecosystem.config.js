@@ -1,6 +1,15 @@
 // pm2 apps for the three Quell stages. Only env and args live here; every
 // default is in the stage's config.ts, and any QUELL_* variable set in the
 // shell that runs `pm2 start` overrides these (pm2 passes the environment on).
+//
+// On a desktop `pm2 start ecosystem.config.js` takes the default microphone
+// through the model to the default output. Pick other devices with
+// QUELL_CAPTURE_DEVICE / QUELL_PLAYBACK_DEVICE (names from `quell devices`);
+// for system audio on Linux run `quell virtual-devices up` and set
+// QUELL_CAPTURE_PULSE_SOURCE=quell_input.monitor. Without a device (CI, a
+// server) the stages stay up, log the error, count it in
+// quell_*_device_errors_total and retry with backoff; set
+// QUELL_CAPTURE_SOURCE=synth and QUELL_PLAYBACK_SINK=file there.
 const path = require('node:path');
 
 const stage = (name, env) => ({
@@ -21,16 +30,15 @@ const stage = (name, env) => ({
 module.exports = {
   apps: [
     stage('playback', {
-      QUELL_PLAYBACK_SINK: 'file',
+      QUELL_PLAYBACK_SINK: 'device',
+      // Used only with QUELL_PLAYBACK_SINK=file.
       QUELL_PLAYBACK_OUTPUT: path.join(__dirname, '.quell', 'output', 'stream-{stream}.wav'),
     }),
     stage('inference', {
-      QUELL_INFERENCE_MODEL: 'passthrough',
+      QUELL_INFERENCE_MODEL: 'dtln',
     }),
     stage('capture', {
-      QUELL_CAPTURE_SOURCE: 'synth',
-      // Ten minutes of a 440 Hz tone, then the stream ends and the file is finalised.
-      QUELL_CAPTURE_SYNTH_DURATION_S: '600',
+      QUELL_CAPTURE_SOURCE: 'device',
     }),
   ],
 };

@@ -30,6 +30,10 @@ describe('pm2', { timeout: 120_000 }, () => {
       QUELL_INFERENCE_METRICS_PORT: String(m2),
       QUELL_PLAYBACK_METRICS_PORT: String(m3),
       QUELL_PLAYBACK_OUTPUT: join(dir, 'out-{stream}.wav'),
+      // Headless: the ecosystem defaults to devices; CI has none, so a synth tone into a WAV file.
+      QUELL_CAPTURE_SOURCE: 'synth',
+      QUELL_CAPTURE_SYNTH_DURATION_S: '600',
+      QUELL_PLAYBACK_SINK: 'file',
     };
     const started = await run(PM2, ['start', 'ecosystem.config.js'], { env });
     try {

@@ -1,16 +1,20 @@
-import { bool, endpoint, list, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
+import { bool, endpoint, LINK_SECURITY_OPTIONS, list, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
 
 /** Every capture option, declared once; flags and env names derive from the keys. */
 export const CAPTURE_OPTIONS = {
-  source: oneOf(['synth', 'file'] as const, 'synth', 'Where audio comes from'),
+  source: oneOf(['synth', 'file', 'device'] as const, 'synth', 'Where audio comes from: synth, WAV files, or an input device (clocked by the device)'),
+  device: str('', "Device source: PortAudio id or case-insensitive name substring (see 'quell devices'); empty = the default input"),
+  pulseSource: str('', "Device source through PulseAudio: the source the ALSA 'pulse' device records (sets PULSE_SOURCE), e.g. quell_input.monitor for system audio; empty = PulseAudio's default"),
+  deviceChannels: num(0, 'Device source: channels opened on the device, 1 or 2 (2 with --channels 1 downmixes (L+R)/2); 0 = as --channels', { min: 0, max: 2, int: true }),
+  framesPerBuffer: num(0, 'Device source: frames per device callback; 0 = one chunk', { min: 0, max: 384_000, int: true }),
   files: list([], 'WAV files for the file source, comma-separated; each becomes its own stream'),
   loop: bool(false, 'Loop the file source forever'),
   synthWaveform: oneOf(['sine', 'noise'] as const, 'sine', 'Synth signal'),
   synthFrequencyHz: num(440, 'Synth sine frequency, Hz', { min: 1, max: 192_000 }),
   synthAmplitude: num(0.25, 'Synth peak amplitude, 0..1', { min: 0, max: 1 }),
   synthDurationS: num(0, 'Synth stream length in seconds; 0 = endless', { min: 0 }),
-  sampleRateHz: num(48_000, 'Synth sample rate, Hz (file sources use the file rate)', { min: 8000, max: 384_000, int: true }),
-  channels: num(0, 'Channels to send: 1 (mono downmix) or 2; 0 = as the source (synth: 1)', { min: 0, max: 2, int: true }),
+  sampleRateHz: num(48_000, 'Synth and device sample rate, Hz (file sources use the file rate)', { min: 8000, max: 384_000, int: true }),
+  channels: num(0, 'Channels to send: 1 (mono downmix) or 2; 0 = as the source (synth and device: 1)', { min: 0, max: 2, int: true }),
   chunkMs: num(10, 'Chunk length in ms (used when --chunk-frames is 0)', { min: 0.1, max: 1000 }),
   chunkFrames: num(0, 'Chunk length in frames; 0 = derive from --chunk-ms', { min: 0, max: 384_000, int: true }),
   pace: oneOf(['realtime', 'fast'] as const, 'realtime', 'realtime: paced by the clock, a full queue is a counted drop; fast: as fast as the pipeline takes it, nothing dropped'),
@@ -22,6 +26,7 @@ export const CAPTURE_OPTIONS = {
   metricsHost: str('127.0.0.1', 'Metrics HTTP bind address'),
   metricsPort: num(9101, 'Metrics HTTP port; 0 = any free port', { min: 0, max: 65_535, int: true }),
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, 'info', 'Log level'),
+  ...LINK_SECURITY_OPTIONS,
 };
 
 export type CaptureConfig = ConfigOf<typeof CAPTURE_OPTIONS>;

@@ -1,4 +1,4 @@
-import { DeferredHistogram, StageRegistry, TIMING_BUCKETS_S, zeroCounts } from '@quell/runtime';
+import { DeferredHistogram, StageRegistry, TIMING_BUCKETS_S, zapRejections, zeroCounts } from '@quell/runtime';
 
 export const CAPTURE_DROP_REASONS = ['queue-full'] as const;
 
@@ -10,6 +10,14 @@ export class CaptureMetrics {
   readonly drops = zeroCounts(CAPTURE_DROP_REASONS);
   readonly pacerLateness: DeferredHistogram;
   readonly chunkProcessing: DeferredHistogram;
+  /** Device callback to send queue, per chunk (device source only). */
+  readonly deviceToSend: DeferredHistogram;
+  /** The open device source's own counters; undefined while no device is open. */
+  device: { readonly overflowCount: number; readonly errorCount: number; readonly reopenCount: number } | undefined;
+  /** Failed device starts (no backend, no such device, open refused); each is retried with backoff. A started source reopens by itself. */
+  deviceStartFailures = 0;
+  /** Successful device starts after such a failure. */
+  deviceRestarts = 0;
 
   constructor(queue: { readonly depth: number; readonly sentCount: number }) {
     const s = this.stage;
@@ -18,7 +26,12 @@ export class CaptureMetrics {
     s.counterByLabel('quell_capture_drops_total', this.drops);
     s.gauge('quell_capture_send_queue_depth_chunks', () => queue.depth);
     s.gauge('quell_capture_streams_active', () => this.activeStreams);
+    s.counter('quell_capture_auth_failures_total', zapRejections);
     this.pacerLateness = new DeferredHistogram(s.registry, 'quell_capture_pacer_lateness_seconds', TIMING_BUCKETS_S);
     this.chunkProcessing = new DeferredHistogram(s.registry, 'quell_capture_chunk_processing_seconds', TIMING_BUCKETS_S);
+    s.counter('quell_capture_device_overflows_total', () => (this.device?.overflowCount ?? 0));
+    s.counter('quell_capture_device_errors_total', () => this.deviceStartFailures + (this.device?.errorCount ?? 0));
+    s.counter('quell_capture_device_reopens_total', () => this.deviceRestarts + (this.device?.reopenCount ?? 0));
+    this.deviceToSend = new DeferredHistogram(s.registry, 'quell_capture_device_to_send_seconds', TIMING_BUCKETS_S);
   }
 }

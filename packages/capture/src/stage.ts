@@ -1,10 +1,11 @@
-import { monotonicNs, Pacer, realTimeClock, type PacerClock } from '@quell/protocol';
-import { attach, createPushSocket, MetricsServer, readWav, SendQueue, StartupError, type Logger, type StageHandle } from '@quell/runtime';
+import { monotonicNs, Pacer, realTimeClock, wallClockUs, type PacerClock } from '@quell/protocol';
+import { AudioDeviceError, attach, createLinkSecurity, createPushSocket, MetricsServer, readWav, ReopenBackoff, SendQueue, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import { chunkFramesAt, type CaptureConfig } from './config.js';
 import { CaptureMetrics } from './metrics.js';
 import { ChunkSender } from './sender/chunk-sender.js';
 import type { ChunkSource } from './sources/chunk-source.js';
+import { DeviceSource } from './sources/device-source.js';
 import { SynthSource } from './sources/synth-source.js';
 import { WavFileSource } from './sources/wav-file-source.js';
 
@@ -17,6 +18,11 @@ export interface CaptureStage extends StageHandle {
 
 /** Opens each configured source up front so a bad file fails start-up, not the stream. */
 async function openSources(config: CaptureConfig): Promise<ChunkSource[]> {
+  if (config.source === 'device') {
+    // The device is opened by the device loop, which retries; only an impossible channel layout fails start-up.
+    if ((config.channels || 1) === 2 && config.deviceChannels === 1) throw new StartupError('ERR_CHANNELS', 'a mono device (--device-channels 1) cannot give --channels 2');
+    return [];
+  }
   if (config.source === 'synth') {
     return [
       new SynthSource({
@@ -49,11 +55,13 @@ async function firstPeer(socket: zmq.Push): Promise<void> {
 /**
  * capture: source → chunker → sender. One loop, clocked by the pacer's
  * absolute deadlines (or unpaced in `fast` mode), sends every source in turn
- * as its own stream.
+ * as its own stream. The device source is clocked by the device instead: each
+ * chunk its callbacks complete is sent at once, as one endless stream.
  */
 export async function createCaptureStage(config: CaptureConfig, log: Logger, clock: PacerClock = realTimeClock): Promise<CaptureStage> {
   const sources = await openSources(config);
-  const socket = createPushSocket({ highWaterMarkChunks: config.highWaterMarkChunks });
+  const security = await createLinkSecurity(config, 'capture', [{ endpoint: config.endpoint, mode: 'bind' }]);
+  const socket = createPushSocket({ highWaterMarkChunks: config.highWaterMarkChunks, curve: security.curve[0] });
   await attach(socket, config.endpoint, 'bind').catch((err: Error) => {
     throw new StartupError('ERR_BIND', `cannot bind ${config.endpoint} (${err.message}): pick another --endpoint`);
   });
@@ -64,6 +72,8 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
     throw new StartupError('ERR_BIND', `cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (${err.message}): pick another --metrics-port`);
   });
   let stopping = false;
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
 
   async function sendStream(source: ChunkSource, streamId: number, pacer: Pacer | null): Promise<void> {
     const chunkFrames = chunkFramesAt(config, source.sampleRateHz);
@@ -98,7 +108,63 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
     }
   }
 
-  const finished = run();
+  /**
+   * Device source: DeviceSource's callbacks drive the chunks (no pacer). A device that is missing or refuses to
+   * open is logged, counted in quell_capture_device_errors_total and retried with backoff (100 ms doubling to
+   * 5 s), so the stage stays up and serves metrics instead of crash-looping; once open, DeviceSource reopens
+   * it by itself after failures.
+   */
+  async function runDevice(): Promise<void> {
+    if (config.awaitPeer) await Promise.race([firstPeer(socket), stopped]);
+    const sampleRateHz = config.sampleRateHz;
+    const channelCount = config.channels || 1;
+    const chunkFrames = chunkFramesAt(config, sampleRateHz);
+    const chunkUs = (chunkFrames * 1e6) / sampleRateHz;
+    const sender = new ChunkSender(queue, metrics, config.streamId, sampleRateHz, channelCount);
+    const backoff = new ReopenBackoff();
+    let failures = 0;
+    while (!stopping) {
+      const source = new DeviceSource({
+        device: config.device || (config.pulseSource ? 'pulse' : undefined),
+        sampleRateHz,
+        channelCount,
+        deviceChannelCount: config.deviceChannels || channelCount,
+        chunkFrames,
+        framesPerBuffer: config.framesPerBuffer || chunkFrames,
+        onChunk: (samples, captureTimeUs) => {
+          if (stopping) return;
+          sender.send(samples, false);
+          // captureTimeUs is the chunk's first frame; the callback that completed it came one chunk later.
+          metrics.deviceToSend.record((wallClockUs() - captureTimeUs - chunkUs) / 1e6);
+        },
+        onDeviceError: (err) => log.warn({ code: err.code, err: err.message }, 'input device failed, reopening'),
+      });
+      try {
+        await source.start();
+      } catch (err) {
+        await source.close();
+        if (!(err instanceof AudioDeviceError)) throw err;
+        failures++;
+        metrics.deviceStartFailures++;
+        const delayMs = backoff.nextDelayMs();
+        log.error({ code: err.code, err: err.message, retryInMs: delayMs }, 'cannot open input device');
+        await Promise.race([new Promise((resolve) => setTimeout(resolve, delayMs).unref()), stopped]);
+        continue;
+      }
+      if (failures > 0) metrics.deviceRestarts++;
+      metrics.device = source;
+      metrics.activeStreams++;
+      log.info({ device: source.device?.name, deviceId: source.device?.id, sampleRateHz, channelCount, chunkFrames }, 'input device open');
+      await stopped;
+      metrics.activeStreams--;
+      // One silent chunk flagged end-of-stream, so playback finalises the stream.
+      sender.send(new Float32Array(chunkFrames * channelCount), true);
+      await source.close();
+      log.info({ streamId: config.streamId }, 'stream sent');
+    }
+  }
+
+  const finished = config.source === 'device' ? runDevice() : run();
   finished.catch((err: Error) => log.error({ err }, 'capture loop failed'));
   log.info({ endpoint: config.endpoint, metricsPort, source: config.source, pace: config.pace }, 'capture started');
 
@@ -111,11 +177,13 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
     close() {
       closed ??= (async () => {
         stopping = true;
+        stop();
         // The loop sends one last chunk flagged end-of-stream, then returns.
         await Promise.race([finished.catch(() => undefined), new Promise((r) => setTimeout(r, 200))]);
         await queue.drain(800);
         await queue.close();
         socket.close();
+        await security.close();
         await metricsServer.close();
       })();
       return closed;

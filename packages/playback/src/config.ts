@@ -1,10 +1,17 @@
-import { bool, endpoint, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
+import { bool, endpoint, LINK_SECURITY_OPTIONS, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
 
 /** Every playback option, declared once; flags and env names derive from the keys. */
 export const PLAYBACK_OPTIONS = {
   endpoint: endpoint('tcp://127.0.0.1:5556', 'PULL endpoint playback binds (or connects to with --connect)'),
   connect: bool(false, 'Connect to the endpoint instead of binding it'),
-  sink: oneOf(['file', 'null'] as const, 'file', 'Where audio goes'),
+  sink: oneOf(['file', 'null', 'device'] as const, 'file', 'Where audio goes: WAV files, nowhere (clocked), or an output device (clocked by the device, drift-corrected)'),
+  device: str('', "Device sink: PortAudio id or case-insensitive name substring (see 'quell devices'); empty = the default output. Through PulseAudio use 'pulse' and PULSE_SINK=<sink>"),
+  deviceRateHz: num(48_000, 'Device sink: device sample rate, Hz; streams must arrive at this rate', { min: 8000, max: 384_000, int: true }),
+  deviceChannels: num(0, 'Device sink: channels opened on the device, 1 or 2 (mono streams are copied to both); 0 = 1', { min: 0, max: 2, int: true }),
+  framesPerBuffer: num(0, 'Device sink: frames per device callback; 0 = 10 ms', { min: 0, max: 384_000, int: true }),
+  targetMinMs: num(30, 'Device sink: smallest target buffer level (jitter buffer + resampler), ms', { min: 1, max: 10_000 }),
+  targetMaxMs: num(200, 'Device sink: largest target level; the target follows measured arrival jitter between the two, ms', { min: 1, max: 10_000 }),
+  driftMaxTrimPpm: num(1000, 'Device sink: largest resampling ratio trim used to hold the level, ppm (1000 ppm = 1.7 cents)', { min: 1, max: 50_000 }),
   output: str('.quell/output/stream-{stream}.wav', 'File sink path; {stream} is replaced by the stream id'),
   outputFormat: oneOf(['float32', 'int16'] as const, 'float32', 'File sink sample format'),
   trimDelay: bool(true, 'File sink: drop the pipeline’s known delay so the file lines up with the input'),
@@ -18,6 +25,7 @@ export const PLAYBACK_OPTIONS = {
   metricsHost: str('127.0.0.1', 'Metrics HTTP bind address'),
   metricsPort: num(9103, 'Metrics HTTP port; 0 = any free port', { min: 0, max: 65_535, int: true }),
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, 'info', 'Log level'),
+  ...LINK_SECURITY_OPTIONS,
 };
 
 export type PlaybackConfig = ConfigOf<typeof PLAYBACK_OPTIONS>;

@@ -1,5 +1,17 @@
 import { REJECT_REASONS } from '@quell/protocol';
-import { DeferredHistogram, LATENCY_BUCKETS_S, StageRegistry, zeroCounts } from '@quell/runtime';
+import { DeferredHistogram, LATENCY_BUCKETS_S, StageRegistry, zapRejections, zeroCounts } from '@quell/runtime';
+
+/** What the device sink and its drift corrector expose to metrics (plain numbers, read at scrape time). */
+export interface DeviceMetricsView {
+  readonly underrunCount: number;
+  readonly overflowCount: number;
+  readonly errorCount: number;
+  readonly reopenCount: number;
+  readonly levelS: number;
+  readonly targetS: number;
+  readonly queuedFrames: number;
+  readonly trimPpm: number;
+}
 
 export const PLAYBACK_DROP_REASONS = ['late', 'duplicate', 'overflow', 'resync'] as const;
 
@@ -15,6 +27,8 @@ export class PlaybackMetrics {
   readonly rejected = zeroCounts(REJECT_REASONS);
   readonly drops = zeroCounts(PLAYBACK_DROP_REASONS);
   readonly latency: DeferredHistogram;
+  /** The device sink's view, read at scrape time; undefined for file and null sinks. */
+  device: DeviceMetricsView | undefined;
 
   constructor(jitter: { readonly depth: number; readonly streamCount: number }, prefillChunks: number) {
     const s = this.stage;
@@ -26,9 +40,18 @@ export class PlaybackMetrics {
     s.counter('quell_playback_gaps_total', () => this.gaps);
     s.counter('quell_playback_underruns_total', () => this.underruns);
     s.counter('quell_playback_sink_errors_total', () => this.sinkErrors);
+    s.counter('quell_playback_auth_failures_total', zapRejections);
     s.gauge('quell_playback_jitter_buffer_depth_chunks', () => jitter.depth);
     s.gauge('quell_playback_jitter_buffer_target_chunks', () => prefillChunks);
     s.gauge('quell_playback_streams_active', () => jitter.streamCount);
     this.latency = new DeferredHistogram(s.registry, 'quell_playback_latency_seconds', LATENCY_BUCKETS_S);
+    s.counter('quell_playback_device_underruns_total', () => this.device?.underrunCount ?? 0);
+    s.counter('quell_playback_device_overflows_total', () => this.device?.overflowCount ?? 0);
+    s.counter('quell_playback_device_errors_total', () => this.device?.errorCount ?? 0);
+    s.counter('quell_playback_device_reopens_total', () => this.device?.reopenCount ?? 0);
+    s.gauge('quell_playback_device_buffer_level_seconds', () => this.device?.levelS ?? 0);
+    s.gauge('quell_playback_device_buffer_target_seconds', () => this.device?.targetS ?? 0);
+    s.gauge('quell_playback_device_queue_depth_frames', () => this.device?.queuedFrames ?? 0);
+    s.gauge('quell_playback_drift_trim_ppm', () => this.device?.trimPpm ?? 0);
   }
 }

@@ -1,8 +1,10 @@
 import { decodeFrame, FrameFlags, Pacer, realTimeClock, type FrameHeader, type PacerClock } from '@quell/protocol';
-import { attach, createPullSocket, MetricsServer, notifyParent, quiet, StartupError, type Logger, type StageHandle } from '@quell/runtime';
+import { attach, createLinkSecurity, createPullSocket, MetricsServer, notifyParent, quiet, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { PlaybackConfig } from './config.js';
+import { DevicePlayout } from './drift/device-playout.js';
 import { StreamPlayout, type StreamSummary } from './jitter/stream-playout.js';
 import { PlaybackMetrics } from './metrics.js';
+import type { ChunkSink } from './sinks/chunk-sink.js';
 import { createSink } from './sinks/create-sink.js';
 
 export interface PlaybackStage extends StageHandle {
@@ -12,12 +14,16 @@ export interface PlaybackStage extends StageHandle {
 
 /**
  * playback: receiver → jitter buffer → sink, one StreamPlayout per stream.
- * File sinks are driven by arrivals; the null sink (and later devices) by a
- * playout clock per stream, which is where underruns happen.
+ * File sinks are driven by arrivals; the null sink by a playout clock per
+ * stream, which is where underruns happen. The device sink is clocked by the
+ * device: DevicePlayout ticks the jitter buffer whenever the device takes a
+ * block and holds the buffer at a target level by drift correction.
  */
 export async function createPlaybackStage(config: PlaybackConfig, log: Logger, clock: PacerClock = realTimeClock): Promise<PlaybackStage> {
-  const clocked = config.clock === 'realtime' || (config.clock === 'auto' && config.sink !== 'file');
-  const input = createPullSocket({ highWaterMarkChunks: config.highWaterMarkChunks });
+  const deviceMode = config.sink === 'device';
+  const clocked = !deviceMode && (config.clock === 'realtime' || (config.clock === 'auto' && config.sink !== 'file'));
+  const security = await createLinkSecurity(config, 'playback', [{ endpoint: config.endpoint, mode: config.connect ? 'connect' : 'bind' }]);
+  const input = createPullSocket({ highWaterMarkChunks: config.highWaterMarkChunks, curve: security.curve[0] });
   await attach(input, config.endpoint, config.connect ? 'connect' : 'bind').catch((err: Error) => {
     throw new StartupError('ERR_BIND', `cannot bind ${config.endpoint} (${err.message}): pick another --endpoint`);
   });
@@ -39,13 +45,35 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     input.close();
     throw new StartupError('ERR_BIND', `cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (${err.message}): pick another --metrics-port`);
   });
+  const devicePlayout = deviceMode
+    ? new DevicePlayout({
+        device: config.device || undefined,
+        sampleRateHz: config.deviceRateHz,
+        channelCount: config.deviceChannels || 1,
+        framesPerBuffer: config.framesPerBuffer || Math.round(config.deviceRateHz / 100),
+        target: { minTargetS: config.targetMinMs / 1000, maxTargetS: Math.max(config.targetMinMs, config.targetMaxMs) / 1000 },
+        controller: { maxTrimPpm: config.driftMaxTrimPpm },
+        maxExcessS: Math.max(config.targetMinMs, config.targetMaxMs) / 1000,
+        log,
+        onStreamFinished: (s) => {
+          const stream = streams.get(s.streamId);
+          if (stream) void finish(stream);
+        },
+      })
+    : undefined;
+  if (devicePlayout) {
+    metrics.device = devicePlayout;
+    await devicePlayout.start();
+  }
   const clockLoops = new Set<Promise<void>>();
+  const unplayable = new Set<number>();
   let closing = false;
 
   async function finish(stream: StreamPlayout): Promise<void> {
     if (streams.get(stream.streamId) !== stream) return;
     streams.delete(stream.streamId);
     lastSeenMs.delete(stream.streamId);
+    devicePlayout?.detach(stream);
     await stream.close().catch((err: Error) => {
       metrics.sinkErrors++;
       log.error({ err, streamId: stream.streamId }, 'sink failed to finalise');
@@ -65,9 +93,22 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
   }
 
   async function openStream(h: FrameHeader): Promise<StreamPlayout> {
-    const sink = await createSink(config, h.stream, h.sampleRateHz, h.channelCount, h.delayFrames);
     const fadeFrames = Math.round((config.fadeMs / 1000) * h.sampleRateHz);
-    const stream = new StreamPlayout(h.stream, h.sampleRateHz, h.channelCount, sink, config, fadeFrames, metrics);
+    let stream: StreamPlayout;
+    let sink: ChunkSink;
+    if (devicePlayout) {
+      // One stream plays on the device at a time: a new one replaces the old.
+      for (const old of [...streams.values()]) await finish(old);
+      const chunkFrames = Math.max(1, h.frameCount);
+      // Start playing once the jitter buffer holds the smallest target; the drift corrector takes it from there.
+      const prefillChunks = Math.max(config.prefillChunks, Math.ceil((config.targetMinMs / 1000) * h.sampleRateHz / chunkFrames));
+      sink = devicePlayout.openSink(h.sampleRateHz, h.channelCount, chunkFrames);
+      stream = new StreamPlayout(h.stream, h.sampleRateHz, h.channelCount, sink, { ...config, prefillChunks }, fadeFrames, metrics);
+      devicePlayout.play(stream, sink);
+    } else {
+      sink = await createSink(config, h.stream, h.sampleRateHz, h.channelCount, h.delayFrames);
+      stream = new StreamPlayout(h.stream, h.sampleRateHz, h.channelCount, sink, config, fadeFrames, metrics);
+    }
     streams.set(h.stream, stream);
     log.info({ streamId: h.stream, sampleRateHz: h.sampleRateHz, channelCount: h.channelCount, destination: sink.destination }, 'stream started');
     if (clocked) {
@@ -92,10 +133,23 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
         await finish(stream);
         stream = undefined;
       }
-      stream ??= await openStream(h);
+      if (!stream) {
+        if (unplayable.has(h.stream)) continue;
+        try {
+          stream = await openStream(h);
+        } catch (err) {
+          // A stream the device cannot play (other rate, too many channels): counted and logged once, its chunks ignored.
+          unplayable.add(h.stream);
+          metrics.sinkErrors++;
+          log.error({ err: (err as Error).message, streamId: h.stream }, 'cannot play stream');
+          continue;
+        }
+      }
       lastSeenMs.set(h.stream, performance.now());
-      stream.receive(h.seq, frame.samples, h.frameCount, h.captureTimeUs, h.delayFrames, (h.flags & FrameFlags.END_OF_STREAM) !== 0);
-      if (!clocked) {
+      const status = stream.receive(h.seq, frame.samples, h.frameCount, h.captureTimeUs, h.delayFrames, (h.flags & FrameFlags.END_OF_STREAM) !== 0);
+      if (devicePlayout) {
+        if (status === 'ok' || status === 'resync') devicePlayout.arrive(stream, h.frameCount);
+      } else if (!clocked) {
         stream.drainReady();
         if (stream.finished) await finish(stream);
       }
@@ -126,12 +180,14 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
         await quiet(() => metrics.chunksReceived, 50, 600);
         closing = true;
         input.close();
+        await security.close();
         await loop;
         await Promise.all(clockLoops);
         for (const stream of [...streams.values()]) {
-          if (!clocked) stream.drainReady();
+          if (!clocked && !devicePlayout) stream.drainReady();
           await finish(stream);
         }
+        await devicePlayout?.close();
         await metricsServer.close();
       })();
       return closed;

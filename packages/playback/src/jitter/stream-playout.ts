@@ -56,6 +56,11 @@ export class StreamPlayout {
     return this.jitter.finished;
   }
 
+  /** Frames waiting in the jitter buffer (chunks held × the latest chunk length). */
+  get heldFrames(): number {
+    return this.jitter.depth * this.jitter.concealFrames;
+  }
+
   receive(seq: number, samples: Float32Array, frameCount: number, captureTimeUs: number, delayFrames: number, endOfStream: boolean): WriteStatus {
     const status = this.jitter.write(seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
     if (status === 'late') this.#lateChunks++;

@@ -35,6 +35,30 @@ describe('DeviceSink with a fake PortAudio', () => {
     await sink.close();
   });
 
+  it('onDemand runs before each block is taken, so a block written there plays in that block', async () => {
+    const portAudio = new FakePortAudio();
+    let demands = 0;
+    const sink = new DeviceSink({
+      portAudio,
+      framesPerBuffer: 4,
+      onDemand: () => {
+        demands++;
+        sink.write(Float32Array.of(demands, demands, demands, demands));
+      },
+    });
+    await sink.start();
+    const stream = portAudio.lastStream;
+    stream.holdWrites = true;
+    stream.releaseWrites();
+    await sleep(1);
+    stream.releaseWrites();
+    await sleep(1);
+    assert.deepEqual(floats(stream.written[0]), [1, 1, 1, 1]);
+    assert.deepEqual(floats(stream.written[1]), [2, 2, 2, 2]);
+    assert.equal(sink.underrunCount, 0);
+    await sink.close();
+  });
+
   it('reopens the device after a write error', async () => {
     const portAudio = new FakePortAudio();
     const sink = new DeviceSink({ portAudio, framesPerBuffer: 4 });

@@ -32,6 +32,11 @@ export interface DeviceSinkOptions {
   reopenMaxDelayMs?: number;
   /** Told about each device failure (already counted); the sink reopens the device by itself. */
   onDeviceError?: (err: AudioDeviceError) => void;
+  /**
+   * Called at the device's pace, just before each block is taken from the queue: the place to write() the next
+   * block, so a playout clocked by the device keeps queuedFrames near one block. A throw is ignored.
+   */
+  onDemand?: () => void;
   /** naudiodon or a fake; loaded lazily when omitted. */
   portAudio?: PortAudioBinding;
 }
@@ -209,6 +214,12 @@ export class DeviceSink {
   #pump(generation: number): void {
     const stream = this.#stream;
     if (!stream || this.#writing || generation !== this.#generation) return;
+    try {
+      this.#options.onDemand?.();
+    } catch {
+      // A listener's failure must not stop playback.
+    }
+    if (this.#stream !== stream || generation !== this.#generation) return;
     const block = this.#block;
     const moved = this.#ring.readInto(block, this.framesPerBuffer);
     if (moved < this.framesPerBuffer) {

@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StageName } from '@quell/cli';
+import { sumSamples, type MetricSample } from '@quell/runtime';
+import { testAudio, writeMono } from './audio-fixtures.js';
+import { startPipeline, type RunningPipeline } from './pipeline.js';
+
+export interface StageSample {
+  atS: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  eventLoopP99S: number;
+  gcPauseCount: number;
+  gcPauseSumS: number;
+}
+
+export interface SoakReport {
+  seconds: number;
+  model: string;
+  samples: Record<StageName, StageSample[]>;
+  /** End-to-end latency (playback histogram) per minute: mean seconds. */
+  latencyByMinuteS: number[];
+  drops: number;
+  /** Drops by `stage/reason`, zeros left out. */
+  dropsByReason: Record<string, number>;
+  gaps: number;
+  underruns: number;
+  chunksPlayed: number;
+}
+
+function stageSample(m: MetricSample[], atS: number): StageSample {
+  return {
+    atS,
+    rssBytes: sumSamples(m, 'process_resident_memory_bytes'),
+    heapUsedBytes: sumSamples(m, 'nodejs_heap_size_used_bytes'),
+    eventLoopP99S: sumSamples(m, 'nodejs_eventloop_lag_p99_seconds'),
+    gcPauseCount: sumSamples(m, 'nodejs_gc_duration_seconds_count'),
+    gcPauseSumS: sumSamples(m, 'nodejs_gc_duration_seconds_sum'),
+  };
+}
+
+/**
+ * Runs speech (the shared recording, looped into one file of `seconds`)
+ * through the three stages in real time with playback on a clocked null sink
+ * (a stand-in for a device: reads happen on the clock, so underruns count),
+ * sampling every stage's memory, event-loop delay and GC every 10 s.
+ */
+export async function runSoak(dir: string, model: string, seconds: number, onSample?: (s: SoakReport) => void): Promise<SoakReport> {
+  const speech = (await testAudio('speech_noisy_snr0_48k.wav')).samples;
+  const long = new Float32Array(48_000 * seconds);
+  for (let i = 0; i < long.length; i++) long[i] = speech[i % speech.length];
+  const input = await writeMono(dir, 'soak.wav', long, 48_000);
+  const pipeline: RunningPipeline = await startPipeline({
+    capture: ['--source', 'file', '--files', input],
+    inference: ['--model', model],
+    playback: ['--sink', 'null', '--clock', 'realtime', '--prefill-chunks', '3'],
+  });
+  const report: SoakReport = { seconds, model, samples: { capture: [], inference: [], playback: [] }, latencyByMinuteS: [], drops: 0, dropsByReason: {}, gaps: 0, underruns: 0, chunksPlayed: 0 };
+  const started = performance.now();
+  let lastLatencySum = 0;
+  let lastLatencyCount = 0;
+  let minuteMark = 60;
+  try {
+    const ended = pipeline.streamEnded(1);
+    let done = false;
+    void ended.then(() => (done = true));
+    while (!done) {
+      await Promise.race([sleep(10_000), ended]);
+      const atS = (performance.now() - started) / 1000;
+      for (const stage of ['capture', 'inference', 'playback'] as const) report.samples[stage].push(stageSample(await pipeline.scrape(stage), atS));
+      const pb = await pipeline.scrape('playback');
+      if (atS >= minuteMark || done) {
+        const sum = sumSamples(pb, 'quell_playback_latency_seconds_sum');
+        const count = sumSamples(pb, 'quell_playback_latency_seconds_count');
+        if (count > lastLatencyCount) report.latencyByMinuteS.push((sum - lastLatencySum) / (count - lastLatencyCount));
+        lastLatencySum = sum;
+        lastLatencyCount = count;
+        minuteMark += 60;
+      }
+      onSample?.(report);
+    }
+    const [cap, inf, pb] = await Promise.all([pipeline.scrape('capture'), pipeline.scrape('inference'), pipeline.scrape('playback')]);
+    for (const [stage, m] of [['capture', cap], ['inference', inf], ['playback', pb]] as const) {
+      for (const sample of m) {
+        if (sample.name !== `quell_${stage}_drops_total` || sample.value === 0) continue;
+        report.dropsByReason[`${stage}/${sample.labels.reason}`] = sample.value;
+        report.drops += sample.value;
+      }
+    }
+    report.gaps = sumSamples(pb, 'quell_playback_gaps_total');
+    report.underruns = sumSamples(pb, 'quell_playback_underruns_total');
+    report.chunksPlayed = sumSamples(pb, 'quell_playback_chunks_played_total');
+    return report;
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+/** Growth of a stage's memory between the first sample after warm-up and the last, bytes. */
+export function growth(samples: StageSample[], key: 'rssBytes' | 'heapUsedBytes', warmupS = 20): number {
+  const steady = samples.filter((s) => s.atS >= warmupS);
+  if (steady.length < 2) return 0;
+  return steady[steady.length - 1][key] - steady[0][key];
+}
+
+export { join };

@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { alignedNcc, ensureTestPulse, makeTones, nccAt, pactl, sumSamples, writeWav } from '@quell/runtime';
+import { startPipeline, tempDir, type RunningPipeline } from '../helpers/pipeline.js';
+import { run } from '../helpers/run.js';
+
+const RATE_HZ = 48_000;
+// Sinks of this run only: other test runs may use the shared quell_test_in/out of the same daemon at the same time.
+const SINK_IN = `quell_it_${process.pid}_in`;
+const SINK_OUT = `quell_it_${process.pid}_out`;
+
+/**
+ * parec on a PulseAudio source, mono float32; stop() resolves with what it recorded. `startMs` estimates when
+ * its frame 0 was recorded (performance.now() time): the earliest of (arrival - frames before / rate) over the
+ * pieces, so two recorders started at different times can be compared.
+ */
+function record(source: string): { stop(): Promise<Float32Array>; readonly startMs: number } {
+  const parec = spawn('parec', [`--device=${source}`, '--format=float32le', `--rate=${RATE_HZ}`, '--channels=1', '--raw', '--latency-msec=10']);
+  const pieces: Buffer[] = [];
+  let bytes = 0;
+  let startMs = Number.POSITIVE_INFINITY;
+  parec.stdout.on('data', (piece: Buffer) => {
+    pieces.push(piece);
+    bytes += piece.length;
+    startMs = Math.min(startMs, performance.now() - (bytes / 4 / RATE_HZ) * 1000);
+  });
+  const exited = new Promise((resolve) => parec.on('close', resolve));
+  let stopped: Promise<Float32Array> | undefined;
+  return {
+    get startMs() {
+      return startMs;
+    },
+    stop() {
+      stopped ??= (async () => {
+        parec.kill('SIGTERM');
+        await exited;
+        const bytes = Buffer.concat(pieces);
+        const out = new Float32Array(Math.floor(bytes.length / 4));
+        for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+        return out;
+      })();
+      return stopped;
+    },
+  };
+}
+
+/**
+ * NCC after aligning each 250 ms segment on its own (within ±5 ms of the whole-signal lag): drift correction
+ * time-stretches by up to a few hundred ppm, which shifts a 2 s signal by a fraction of a millisecond along its
+ * length and would blur one global alignment although every part of the signal is intact.
+ * @returns the lowest segment NCC
+ */
+function segmentNcc(reference: Float32Array, recorded: Float32Array, lagFrames: number): number {
+  const segment = RATE_HZ / 4;
+  let worst = 1;
+  for (let start = 0; start + segment <= reference.length; start += segment) {
+    const part = reference.subarray(start, start + segment);
+    let best = -1;
+    for (let lag = lagFrames - 240; lag <= lagFrames + 240; lag++) best = Math.max(best, nccAt(part, recorded, lag + start));
+    worst = Math.min(worst, best);
+  }
+  return worst;
+}
+
+/**
+ * Capture from this run's input sink's monitor → passthrough → playback on its output sink (through ALSA 'pulse').
+ * Start a low-latency recorder on the input monitor first: an idle null sink otherwise renders up to 2 s
+ * ahead and hands its monitor's recorders that audio in bursts (and a 2 s stall when a player connects and it
+ * rewinds), which real devices never do.
+ */
+function startDevicePipeline(playbackArgs: string[] = []): Promise<RunningPipeline> {
+  process.env.PULSE_SINK = SINK_OUT;
+  return startPipeline({
+    capture: ['--source', 'device', '--pulse-source', `${SINK_IN}.monitor`, '--device-channels', '2'],
+    inference: ['--model', 'passthrough'],
+    playback: ['--sink', 'device', '--device', 'pulse', ...playbackArgs],
+  });
+}
+
+/** Waits until the drift corrector holds its level at target with a ratio near 1 (or 30 s pass). */
+async function waitForSettled(p: RunningPipeline): Promise<void> {
+  let calm = 0;
+  for (let i = 0; i < 150 && calm < 10; i++) {
+    await sleep(200);
+    const pb = await p.scrape('playback');
+    const errorS = metric(pb, 'quell_playback_device_buffer_level_seconds') - metric(pb, 'quell_playback_device_buffer_target_seconds');
+    calm = Math.abs(errorS) < 0.002 && Math.abs(metric(pb, 'quell_playback_drift_trim_ppm')) < 30 ? calm + 1 : 0;
+  }
+}
+
+async function waitForPlayback(p: RunningPipeline): Promise<void> {
+  // An idle null sink renders up to 2 s ahead, so capture's first frames may take that long.
+  for (let i = 0; i < 100; i++) {
+    if (sumSamples(await p.scrape('playback'), 'quell_playback_chunks_received_total') > 20) return;
+    await sleep(100);
+  }
+  assert.fail('no audio reached playback within 10 s');
+}
+
+function metric(samples: Awaited<ReturnType<RunningPipeline['scrape']>>, name: string): number {
+  return sumSamples(samples, name);
+}
+
+describe('devices through PulseAudio', () => {
+  let dir = '';
+  const modules: string[] = [];
+  before(async () => {
+    await ensureTestPulse();
+    dir = await tempDir('quell-pulse-');
+    for (const name of [SINK_IN, SINK_OUT]) {
+      modules.push((await pactl('load-module', 'module-null-sink', `sink_name=${name}`, `rate=${RATE_HZ}`, 'format=float32le', 'channels=2')).trim());
+    }
+  });
+  after(async () => {
+    delete process.env.PULSE_SINK;
+    for (const id of modules) await pactl('unload-module', id).catch(() => undefined);
+  });
+
+  it('a signal played into a null sink comes out of another through capture → passthrough → playback (NCC >= 0.95)', { timeout: 120_000 }, async (t) => {
+    const reference = makeTones([440, 1000], 2000, RATE_HZ);
+    const wavPath = join(dir, 'tones.wav');
+    await writeWav(wavPath, reference, RATE_HZ, 1);
+    // Both monitors recorded by the same kind of recorder: the lag between the two recordings is the
+    // device-to-device latency of the pipeline.
+    const input = record(`${SINK_IN}.monitor`);
+    // A fixed target: a moving one makes the corrector trim the ratio for a while, which time-stretches the tones
+    // by a few hundred ppm, inaudible but enough to blur a 2 s correlation.
+    const p = await startDevicePipeline(['--target-min-ms', '50', '--target-max-ms', '50']);
+    try {
+      await waitForPlayback(p);
+      const output = record(`${SINK_OUT}.monitor`);
+      await waitForSettled(p);
+      await run('paplay', [`--device=${SINK_IN}`, wavPath], { timeoutMs: 10_000 });
+      await sleep(1000);
+      const [recIn, recOut] = await Promise.all([input.stop(), output.stop()]);
+      const { ncc: globalNcc, lagFrames } = alignedNcc(reference, recOut, 4800);
+      const ncc = segmentNcc(reference, recOut, lagFrames);
+      const inAt = alignedNcc(reference, recIn, 4800);
+      const latencyMs = output.startMs + (lagFrames / RATE_HZ) * 1000 - (input.startMs + (inAt.lagFrames / RATE_HZ) * 1000);
+      const pb = await p.scrape('playback');
+      t.diagnostic(`NCC ${ncc.toFixed(4)} (worst 250 ms segment; one global alignment ${globalNcc.toFixed(4)}; input monitor ${inAt.ncc.toFixed(4)}); end-to-end device latency ${latencyMs.toFixed(1)} ms`);
+      t.diagnostic(`playback level ${(metric(pb, 'quell_playback_device_buffer_level_seconds') * 1e3).toFixed(1)} ms, target ${(metric(pb, 'quell_playback_device_buffer_target_seconds') * 1e3).toFixed(1)} ms, trim ${metric(pb, 'quell_playback_drift_trim_ppm').toFixed(1)} ppm`);
+      assert.ok(inAt.ncc >= 0.95, `input monitor NCC ${inAt.ncc}`);
+      assert.ok(ncc >= 0.95, `NCC ${ncc} < 0.95`);
+      assert.ok(latencyMs > 0 && latencyMs < 500, `latency ${latencyMs} ms`);
+    } finally {
+      await p.stop();
+      await input.stop();
+    }
+  });
+
+  it('a missing device is an error counted and retried with backoff: the stages stay up and serve metrics', { timeout: 60_000 }, async () => {
+    const p = await startPipeline({
+      capture: ['--source', 'device', '--device', 'no-such-device-quell'],
+      inference: ['--model', 'passthrough'],
+      playback: ['--sink', 'device', '--device', 'no-such-device-quell'],
+    });
+    try {
+      await sleep(2500);
+      const [cap, pb] = await Promise.all([p.scrape('capture'), p.scrape('playback')]);
+      // 100, 200, 400, 800 ms... between attempts: a few in 2.5 s, not hundreds.
+      const captureErrors = metric(cap, 'quell_capture_device_errors_total');
+      const playbackErrors = metric(pb, 'quell_playback_device_errors_total');
+      assert.ok(captureErrors >= 2 && captureErrors <= 8, `capture device errors ${captureErrors}`);
+      assert.ok(playbackErrors >= 2 && playbackErrors <= 8, `playback device errors ${playbackErrors}`);
+      assert.equal(p.capture.child.exitCode, null, 'capture still running');
+      assert.equal(p.playback.child.exitCode, null, 'playback still running');
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('runs 3 minutes in real time: no drops, no underruns after prefill, bounded buffer depth', { timeout: 300_000 }, async (t) => {
+    const durationS = Number(process.env.QUELL_TEST_LONG_RUN_S ?? 180);
+    const input = record(`${SINK_IN}.monitor`);
+    const p = await startDevicePipeline();
+    // A steady tone into the input sink for the whole run.
+    const wavPath = join(dir, 'long.wav');
+    await writeWav(wavPath, makeTones([440], (durationS + 10) * 1000, RATE_HZ, 0.2), RATE_HZ, 1);
+    const player = spawn('paplay', [`--device=${SINK_IN}`, wavPath]);
+    try {
+      await waitForPlayback(p);
+      await sleep(2000);
+      const start = await p.scrape('playback');
+      const underrunsAtStart = metric(start, 'quell_playback_underruns_total') + metric(start, 'quell_playback_device_underruns_total');
+      let maxLevelS = 0;
+      let maxDepth = 0;
+      for (let elapsed = 0; elapsed < durationS; elapsed += 5) {
+        await sleep(5000);
+        const pb = await p.scrape('playback');
+        maxLevelS = Math.max(maxLevelS, metric(pb, 'quell_playback_device_buffer_level_seconds'));
+        maxDepth = Math.max(maxDepth, metric(pb, 'quell_playback_jitter_buffer_depth_chunks'));
+      }
+      const [cap, inf, pb] = await Promise.all([p.scrape('capture'), p.scrape('inference'), p.scrape('playback')]);
+      const drops = metric(cap, 'quell_capture_drops_total') + metric(inf, 'quell_inference_drops_total') + metric(pb, 'quell_playback_drops_total');
+      const underruns = metric(pb, 'quell_playback_underruns_total') + metric(pb, 'quell_playback_device_underruns_total') - underrunsAtStart;
+      const summary = {
+        chunksSent: metric(cap, 'quell_capture_chunks_sent_total'),
+        chunksPlayed: metric(pb, 'quell_playback_chunks_played_total'),
+        drops,
+        dropsByStage: [metric(cap, 'quell_capture_drops_total'), metric(inf, 'quell_inference_drops_total'), metric(pb, 'quell_playback_drops_total')],
+        underrunsAfterPrefill: underruns,
+        gaps: metric(pb, 'quell_playback_gaps_total'),
+        captureOverflows: metric(cap, 'quell_capture_device_overflows_total'),
+        playbackOverflows: metric(pb, 'quell_playback_device_overflows_total'),
+        maxLevelMs: maxLevelS * 1e3,
+        targetMs: metric(pb, 'quell_playback_device_buffer_target_seconds') * 1e3,
+        maxJitterDepthChunks: maxDepth,
+        trimPpm: metric(pb, 'quell_playback_drift_trim_ppm'),
+      };
+      t.diagnostic(JSON.stringify(summary));
+      assert.equal(drops, 0);
+      assert.equal(underruns, 0);
+      assert.equal(summary.playbackOverflows, 0);
+      assert.ok(summary.maxLevelMs < 250, `buffer level peaked at ${summary.maxLevelMs} ms`);
+      assert.ok(maxDepth <= 25, `jitter buffer peaked at ${maxDepth} chunks`);
+    } finally {
+      player.kill('SIGTERM');
+      await p.stop();
+      await input.stop();
+    }
+  });
+});
