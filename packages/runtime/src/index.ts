@@ -20,3 +20,4 @@ export * from './wav/wav-file-writer.js';
 export * from './audio-device/index.js';
 export * from './lifecycle/quiet.js';
 export * from './errors.js';
+export * from './dsp/kaiser-window.js';

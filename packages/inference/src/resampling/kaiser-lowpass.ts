@@ -1,15 +1,4 @@
-/** Zeroth-order modified Bessel function of the first kind (series; converges fast for beta < 20). */
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  const q = (x * x) / 4;
-  for (let k = 1; k < 60; k++) {
-    term *= q / (k * k);
-    sum += term;
-    if (term < sum * 1e-17) break;
-  }
-  return sum;
-}
+import { kaiserBeta, kaiserWindow } from '@quell/runtime';
 
 export interface LowpassDesign {
   /** Sample rate the filter runs at, in Hz. */
@@ -35,17 +24,15 @@ export function kaiserLength(design: LowpassDesign): number {
  */
 export function kaiserLowpass(design: LowpassDesign, tapCount: number, gain: number): Float64Array {
   if (tapCount % 2 !== 1) throw new Error('kaiserLowpass needs an odd tap count');
-  const a = design.attenuationDb;
-  const beta = a > 50 ? 0.1102 * (a - 8.7) : a >= 21 ? 0.5842 * (a - 21) ** 0.4 + 0.07886 * (a - 21) : 0;
+  const beta = kaiserBeta(design.attenuationDb);
   const fc = (design.passbandHz + design.stopbandHz) / 2 / design.rateHz;
   const center = (tapCount - 1) / 2;
-  const i0Beta = besselI0(beta);
   const h = new Float64Array(tapCount);
   for (let i = 0; i < tapCount; i++) {
     const t = i - center;
     const sinc = t === 0 ? 2 * fc : Math.sin(2 * Math.PI * fc * t) / (Math.PI * t);
     const r = t / center;
-    h[i] = gain * sinc * (besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0Beta);
+    h[i] = gain * sinc * kaiserWindow(r, beta);
   }
   return h;
 }

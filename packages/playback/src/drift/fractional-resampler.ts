@@ -1,3 +1,5 @@
+import { kaiserWindow } from '@quell/runtime';
+
 /**
  * Options of FractionalResampler. The defaults give a flat passband to 0.4 × the rate (19.2 kHz at 48 kHz),
  * about 90 dB of image rejection, and a delay of `halfTaps` frames.
@@ -15,19 +17,6 @@ export interface FractionalResamplerOptions {
   cutoffFraction?: number;
 }
 
-/** Zeroth-order modified Bessel function of the first kind (series). */
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  const q = (x * x) / 4;
-  for (let k = 1; k < 60; k++) {
-    term *= q / (k * k);
-    sum += term;
-    if (term < sum * 1e-17) break;
-  }
-  return sum;
-}
-
 /**
  * A streaming resampler whose ratio may change on every read by tiny amounts: the one playback uses to follow
  * another device's clock (a few hundred ppm) without dropping or inserting blocks.
@@ -39,8 +28,8 @@ function besselI0(x: number): number {
  * boundaries leave no trace. Input lives in a preallocated buffer that is compacted in place; nothing is
  * allocated after construction.
  *
- * The same Kaiser design as inference's PolyphaseResampler (kaiser-lowpass.ts), whose fixed rational ratios
- * cannot change while streaming; kept here because playback does not depend on the inference package.
+ * The Kaiser window is runtime's, shared with inference's PolyphaseResampler, whose fixed rational ratios
+ * cannot change while streaming.
  */
 export class FractionalResampler {
   readonly channelCount: number;
@@ -79,7 +68,6 @@ export class FractionalResampler {
     this.#phaseCount = phaseCount;
     const width = 2 * halfTaps;
     const table = new Float32Array((phaseCount + 1) * width);
-    const i0Beta = besselI0(beta);
     for (let p = 0; p <= phaseCount; p++) {
       const mu = p / phaseCount;
       let sum = 0;
@@ -88,7 +76,7 @@ export class FractionalResampler {
         const t = j - (halfTaps - 1) - mu;
         const sinc = t === 0 ? cutoff : Math.sin(Math.PI * cutoff * t) / (Math.PI * t);
         const r = t / halfTaps;
-        const w = Math.abs(r) >= 1 ? 0 : besselI0(beta * Math.sqrt(1 - r * r)) / i0Beta;
+        const w = Math.abs(r) >= 1 ? 0 : kaiserWindow(r, beta);
         table[p * width + j] = sinc * w;
         sum += sinc * w;
       }
