@@ -29,9 +29,9 @@ export class ChunkSender {
     };
   }
 
-  #stamp(samples: Float32Array, endOfStream: boolean): [Buffer, Buffer] {
+  #stamp(samples: Float32Array, endOfStream: boolean, captureTimeUs: number): [Buffer, Buffer] {
     const h = this.#header;
-    h.captureTimeUs = wallClockUs();
+    h.captureTimeUs = captureTimeUs;
     h.frameCount = samples.length / h.channelCount;
     h.flags = endOfStream ? FrameFlags.END_OF_STREAM : 0;
     return encodeFrame(h, samples);
@@ -43,10 +43,14 @@ export class ChunkSender {
     this.#header.ts = seqAdd(this.#header.ts, frameCount);
   }
 
-  /** Real-time send: returns false (and counts a drop) when the queue is full. */
-  send(samples: Float32Array, endOfStream: boolean): boolean {
+  /**
+   * Real-time send: returns false (and counts a drop) when the queue is full.
+   * `captureTimeUs` is when the chunk's first frame was captured (a device
+   * source knows it); it defaults to now.
+   */
+  send(samples: Float32Array, endOfStream: boolean, captureTimeUs = wallClockUs()): boolean {
     const frameCount = samples.length / this.#header.channelCount;
-    const accepted = this.#queue.offer(this.#stamp(samples, endOfStream));
+    const accepted = this.#queue.offer(this.#stamp(samples, endOfStream, captureTimeUs));
     if (accepted) this.#metrics.audioFramesSent += frameCount;
     else this.#metrics.drops['queue-full']++;
     this.#advance(frameCount);
@@ -56,7 +60,7 @@ export class ChunkSender {
   /** Offline send: waits for room in the queue; nothing is dropped. */
   async sendAll(samples: Float32Array, endOfStream: boolean): Promise<void> {
     const frameCount = samples.length / this.#header.channelCount;
-    await this.#queue.put(this.#stamp(samples, endOfStream));
+    await this.#queue.put(this.#stamp(samples, endOfStream, wallClockUs()));
     this.#metrics.audioFramesSent += frameCount;
     this.#advance(frameCount);
   }
