@@ -16,6 +16,16 @@ export class ChannelSplitStream implements StreamProcessor {
     this.latencyFrames = channels[0].latencyFrames;
   }
 
+  /** The quieter channel's local SNR estimate (the one a gate would act on), when the model makes one. */
+  get lsnrDb(): number | undefined {
+    let lowest: number | undefined;
+    for (const c of this.#channels) {
+      const v = c.lsnrDb;
+      if (v !== undefined && (lowest === undefined || v < lowest)) lowest = v;
+    }
+    return lowest;
+  }
+
   async process(input: Float32Array, output: Float32Array): Promise<void> {
     const n = this.#channels.length;
     const frames = input.length / n;

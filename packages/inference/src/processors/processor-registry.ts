@@ -12,7 +12,12 @@ const FACTORIES: Readonly<Record<string, (options: ProcessorOptions) => Promise<
   gain: async (options) => new GainProcessor(options),
   dtln: createDtlnProcessor,
   gtcrn: createGtcrnProcessor,
-  deepfilternet3: (options) => createDeepFilterNet3Processor({ modelDir: join(options.modelDir, 'deepfilternet3'), intraOpThreads: options.intraOpThreads }),
+  deepfilternet3: (options) =>
+    createDeepFilterNet3Processor({
+      modelDir: join(options.modelDir, 'deepfilternet3'),
+      intraOpThreads: options.intraOpThreads,
+      vadGate: options.vadGateThresholdDb === undefined ? undefined : { thresholdDb: options.vadGateThresholdDb },
+    }),
 };
 
 /** Names `createProcessor` accepts. */

@@ -37,6 +37,11 @@ export interface StreamProcessor {
    * `output` never aliases `input`. Resolves when `output` is filled.
    */
   process(input: Float32Array, output: Float32Array): void | Promise<void>;
+  /**
+   * The model's local SNR estimate of the last hop in dB, for models that
+   * make one (DeepFilterNet3); undefined otherwise, NaN before the first hop.
+   */
+  readonly lsnrDb?: number;
   /** Drops the stream's state. Safe to call twice. */
   close(): void;
 }
@@ -49,4 +54,10 @@ export interface ProcessorOptions {
   gain?: number;
   /** ONNX Runtime intra-op threads per session (default 1). */
   intraOpThreads?: number;
+  /**
+   * Voice-activity gate for models that estimate the local SNR
+   * (DeepFilterNet3): hops whose estimate is below this many dB are muted.
+   * Undefined = off.
+   */
+  vadGateThresholdDb?: number;
 }

@@ -90,6 +90,11 @@ export class ResamplingStream implements StreamProcessor {
     this.#highBand?.process(input, nativeIn, nativeOut, output);
   }
 
+  /** The wrapped model's local SNR estimate, when it makes one. */
+  get lsnrDb(): number | undefined {
+    return this.#inner.lsnrDb;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
