@@ -20,8 +20,9 @@ const stage = (name, env) => ({
   wait_ready: true,
   listen_timeout: 15000,
   kill_timeout: 3000,
-  // A config error exits with 2: restarting cannot fix it.
-  stop_exit_codes: [0, 2],
+  // A config error exits with 2: restarting cannot fix it. Not 0: pm2 reports a
+  // process killed by a signal (kill -9, OOM) as exit code 0, so 0 here means never restarting after a crash.
+  stop_exit_codes: [2],
   max_restarts: 50,
   exp_backoff_restart_delay: 200,
   env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, process.env[k] ?? v])),
@@ -34,11 +35,13 @@ module.exports = {
       // Used only with QUELL_PLAYBACK_SINK=file.
       QUELL_PLAYBACK_OUTPUT: path.join(__dirname, '.quell', 'output', 'stream-{stream}.wav'),
     }),
-    stage('inference', {
-      QUELL_INFERENCE_MODEL: 'dtln',
-    }),
+    // Capture before inference: an inference node is ready only once it has
+    // registered with capture's control socket and serves (docs/SWAP.md).
     stage('capture', {
       QUELL_CAPTURE_SOURCE: 'device',
+    }),
+    stage('inference', {
+      QUELL_INFERENCE_MODEL: 'dtln',
     }),
   ],
 };

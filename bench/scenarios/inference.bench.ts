@@ -50,11 +50,11 @@ async function timeHops(run: () => Promise<void> | void, hops: number): Promise<
 
 async function stageRun(model: string, input: string, rateHz: number): Promise<{ usPerChunk: number; audioS: number; processingS: number }> {
   const playback = new StageProcess('playback', ['--endpoint', 'tcp://127.0.0.1:*', '--sink', 'null', '--clock', 'arrival', '--metrics-port', '0', '--log-level', 'warn']);
-  const capture = new StageProcess('capture', ['--endpoint', 'tcp://127.0.0.1:*', '--source', 'file', '--files', input, '--pace', 'fast', '--metrics-port', '0', '--log-level', 'warn']);
+  const capture = new StageProcess('capture', ['--control', 'tcp://127.0.0.1:*', '--source', 'file', '--files', input, '--pace', 'fast', '--metrics-port', '0', '--log-level', 'warn']);
   const ends: unknown[] = [];
   playback.onMessage((m) => m.type === 'stream-end' && ends.push(m));
   const [pb, cap] = await Promise.all([playback.ready, capture.ready]);
-  const inference = new StageProcess('inference', ['--input-endpoint', String(cap.endpoint), '--output-endpoint', String(pb.endpoint), '--model', model, '--backpressure', 'block', '--metrics-port', '0', '--log-level', 'warn']);
+  const inference = new StageProcess('inference', ['--control', String(cap.control), '--output-endpoint', String(pb.endpoint), '--model', model, '--backpressure', 'block', '--metrics-port', '0', '--log-level', 'warn']);
   const info = await inference.ready;
   while (ends.length === 0) await new Promise((r) => setTimeout(r, 100));
   const m = await scrapeMetrics(`http://127.0.0.1:${info.metricsPort}/metrics`);

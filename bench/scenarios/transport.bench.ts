@@ -61,7 +61,7 @@ async function runVariant(name: string, count: number, paced: boolean, viaInfere
   await push.bind('tcp://127.0.0.1:*');
   let inference: StageProcess | null = null;
   if (viaInference) {
-    inference = new StageProcess('inference', ['--input-endpoint', push.lastEndpoint!, '--output-endpoint', receiver.endpoint, '--model', 'passthrough', '--backpressure', 'block', '--metrics-port', '0', '--log-level', 'warn']);
+    inference = new StageProcess('inference', ['--control', '', '--input-endpoint', push.lastEndpoint!, '--output-endpoint', receiver.endpoint, '--model', 'passthrough', '--backpressure', 'block', '--metrics-port', '0', '--log-level', 'warn']);
     await inference.ready;
   } else {
     push.connect(receiver.endpoint);

@@ -24,12 +24,13 @@ export interface RunningPipeline {
 
 /**
  * Starts the three built stages as separate processes on wildcard loopback
- * ports (unique per test): playback and capture bind, inference connects to
- * both once they are ready.
+ * ports (unique per test): playback binds its input and capture its control
+ * socket; inference connects to both once they are ready, registers with
+ * capture and pulls from the port capture gives it (routed mode, docs/SWAP.md).
  */
 export async function startPipeline(args: { capture: string[]; inference: string[]; playback: string[] }): Promise<RunningPipeline> {
   const playback = new StageProcess('playback', ['--endpoint', 'tcp://127.0.0.1:*', ...LOCAL, ...args.playback]);
-  const capture = new StageProcess('capture', ['--endpoint', 'tcp://127.0.0.1:*', ...LOCAL, ...args.capture]);
+  const capture = new StageProcess('capture', ['--control', 'tcp://127.0.0.1:*', ...LOCAL, ...args.capture]);
   const ends = new Map<number, StageMessage>();
   const waiters = new Map<number, (m: StageMessage) => void>();
   playback.onMessage((m) => {
@@ -40,7 +41,7 @@ export async function startPipeline(args: { capture: string[]; inference: string
   });
   const [pbInfo, capInfo] = await Promise.all([playback.ready, capture.ready]);
   const inference = new StageProcess('inference', [
-    '--input-endpoint', String(capInfo.endpoint),
+    '--control', String(capInfo.control),
     '--output-endpoint', String(pbInfo.endpoint),
     ...LOCAL,
     ...args.inference,

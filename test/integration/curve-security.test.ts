@@ -43,7 +43,7 @@ describe('link security defaults', () => {
     const capture = parseCaptureConfig({}, []);
     const inference = parseInferenceConfig({}, []);
     const playback = parsePlaybackConfig({}, []);
-    for (const e of [capture.endpoint, inference.inputEndpoint, inference.outputEndpoint, playback.endpoint]) assert.ok(isLoopbackEndpoint(e), e);
+    for (const e of [capture.control, capture.endpoint, inference.control, inference.inputEndpoint, inference.outputEndpoint, playback.endpoint]) assert.ok(isLoopbackEndpoint(e), e);
     for (const c of [capture, inference, playback]) {
       assert.equal(c.metricsHost, '127.0.0.1');
       assert.equal(c.curveKeyFile, '');
@@ -54,9 +54,9 @@ describe('link security defaults', () => {
 
 describe('non-loopback addresses without CURVE', { timeout: 60_000 }, () => {
   const cases: [string, string[]][] = [
-    ['capture', ['capture', '--endpoint', 'tcp://0.0.0.0:*']],
+    ['capture', ['capture', '--control', 'tcp://0.0.0.0:*']],
     ['playback', ['playback', '--endpoint', 'tcp://0.0.0.0:*']],
-    ['inference', ['inference', '--input-bind', '--input-endpoint', 'tcp://0.0.0.0:*', '--model', 'passthrough']],
+    ['inference', ['inference', '--control', 'tcp://10.0.0.1:5557', '--model', 'passthrough']],
   ];
   for (const [stage, args] of cases) {
     it(`${stage} refuses to bind tcp://0.0.0.0 with one line on stderr and exit code 2`, async () => {
@@ -95,7 +95,7 @@ describe('CURVE links', { timeout: 90_000 }, () => {
     const rogueSender = new zmq.Push({ curvePublicKey: rogueKeys.publicKey, curveSecretKey: rogueKeys.secretKey, curveServerKey: keys.playback.pair.publicKey, sendTimeout: 0, linger: 0 });
     const rogueReceiver = new zmq.Pull({ curvePublicKey: rogueKeys.publicKey, curveSecretKey: rogueKeys.secretKey, curveServerKey: keys.capture.pair.publicKey, receiveTimeout: 0, linger: 0 });
     rogueSender.connect(String(pipeline.info.playback.endpoint));
-    rogueReceiver.connect(String(pipeline.info.capture.endpoint));
+    rogueReceiver.connect(String(pipeline.info.capture.control));
     let rogueSent = 0;
     let rogueRefused = 0;
     let stolen = 0;

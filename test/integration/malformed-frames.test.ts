@@ -36,6 +36,7 @@ describe('malformed frames', { timeout: 60_000 }, () => {
     playback.onMessage((m) => m.type === 'stream-end' && ends.set(m.streamId as number, m));
     const pbInfo = await playback.ready;
     const inference = new StageProcess('inference', [
+      '--control', '',
       '--input-endpoint', fakeCapture.lastEndpoint!,
       '--output-endpoint', String(pbInfo.endpoint),
       '--model', 'passthrough',

@@ -24,6 +24,8 @@ describe('pm2', { timeout: 120_000 }, () => {
       PM2_HOME: join(dir, 'pm2'),
       QUELL_CAPTURE_ENDPOINT: `tcp://127.0.0.1:${capturePort}`,
       QUELL_INFERENCE_INPUT_ENDPOINT: `tcp://127.0.0.1:${capturePort}`,
+      QUELL_CAPTURE_CONTROL: `tcp://127.0.0.1:${capturePort}`,
+      QUELL_INFERENCE_CONTROL: `tcp://127.0.0.1:${capturePort}`,
       QUELL_INFERENCE_OUTPUT_ENDPOINT: `tcp://127.0.0.1:${playbackPort}`,
       QUELL_PLAYBACK_ENDPOINT: `tcp://127.0.0.1:${playbackPort}`,
       QUELL_CAPTURE_METRICS_PORT: String(m1),

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { readWav } from '@quell/runtime';
 import { startPipeline, tempDir } from '../helpers/pipeline.js';
-import { quell } from '../helpers/run.js';
+import { writeMono } from '../helpers/audio-fixtures.js';
+import { quell, REPO_ROOT } from '../helpers/run.js';
 
 describe('stage start-up and shutdown', { timeout: 60_000 }, () => {
   const badStarts: [string, string[], RegExp][] = [
@@ -44,5 +46,60 @@ describe('stage start-up and shutdown', { timeout: 60_000 }, () => {
     assert.ok(out.frameCount > 48_000 * 0.5, `${out.frameCount} frames`);
     // A sine at 0.25 * 0.5 gain, with nothing concealed: no sample beyond the amplitude.
     assert.ok(out.samples.every((x) => Math.abs(x) <= 0.125 + 1e-6));
+  });
+});
+
+describe('bad files and models fail at start-up', { timeout: 60_000 }, () => {
+  /** Runs a stage that must refuse to start: exit 2, one line matching `message`, no stack trace. */
+  async function refuses(stage: string, args: string[], message: RegExp): Promise<void> {
+    const result = await quell([stage, ...args, '--metrics-port', '0']);
+    assert.equal(result.code, 2, result.stderr);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0], message);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  }
+
+  for (const rateHz of [7000, 500_000]) {
+    it(`capture --source file with a WAV at ${rateHz} Hz exits 2 at start-up naming the rate`, async () => {
+      const dir = await tempDir();
+      const path = await writeMono(dir, `at-${rateHz}.wav`, new Float32Array(rateHz / 10), rateHz);
+      await refuses('capture', ['--source', 'file', '--files', path], new RegExp(`${rateHz} Hz.*8000\\.\\.384000`));
+    });
+  }
+
+  it('capture --source file with a file that is not a WAV exits 2 naming the file', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'notes.wav');
+    await writeFile(path, 'this is not audio\n'.repeat(100));
+    await refuses('capture', ['--source', 'file', '--files', path], /notes\.wav is not a valid WAV file/);
+  });
+
+  it('capture --source file with an empty file exits 2', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'empty.wav');
+    await writeFile(path, '');
+    await refuses('capture', ['--source', 'file', '--files', path], /empty\.wav/);
+  });
+
+  it('inference with a corrupt model file (wrong sha256) exits 2 naming the fix', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'gtcrn'));
+    const bytes = await readFile(join(REPO_ROOT, 'models', 'gtcrn', 'gtcrn_simple.onnx'));
+    bytes[bytes.length >> 1] ^= 0xff;
+    await writeFile(join(dir, 'gtcrn', 'gtcrn_simple.onnx'), bytes);
+    await refuses('inference', ['--model', 'gtcrn', '--model-dir', dir], /corrupt.*quell models fetch gtcrn/);
+  });
+
+  it('inference with a model file that is not ONNX at all exits 2', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'gtcrn'));
+    await writeFile(join(dir, 'gtcrn', 'gtcrn_simple.onnx'), 'not a model');
+    await refuses('inference', ['--model', 'gtcrn', '--model-dir', dir], /gtcrn/);
+  });
+
+  it('inference --max-input-age-ms -1 and --overload-policy skip exit 2', async () => {
+    await refuses('inference', ['--max-input-age-ms', '-1'], /--max-input-age-ms/);
+    await refuses('inference', ['--overload-policy', 'skip'], /--overload-policy.*none, passthrough/);
   });
 });

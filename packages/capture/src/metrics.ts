@@ -1,6 +1,12 @@
+import type { NodeRole } from '@quell/protocol';
 import { DeferredHistogram, StageRegistry, TIMING_BUCKETS_S, zapRejections, zeroCounts } from '@quell/runtime';
+import type { InferenceRouter } from './router/inference-router.js';
+import { CAPTURE_DROP_REASONS } from './sender/chunk-sender.js';
 
-export const CAPTURE_DROP_REASONS = ['queue-full'] as const;
+export { CAPTURE_DROP_REASONS };
+
+const SWAP_BUCKETS_S = [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30];
+const ROLES: readonly NodeRole[] = ['active', 'candidate', 'draining'];
 
 /** Plain counters the capture loop increments; exported at scrape time. */
 export class CaptureMetrics {
@@ -12,6 +18,8 @@ export class CaptureMetrics {
   readonly chunkProcessing: DeferredHistogram;
   /** Device callback to send queue, per chunk (device source only). */
   readonly deviceToSend: DeferredHistogram;
+  /** Hello of a candidate inference node to the end of its swap (routed mode). */
+  readonly swapDuration: DeferredHistogram;
   /** The open device source's own counters; undefined while no device is open. */
   device: { readonly overflowCount: number; readonly errorCount: number; readonly reopenCount: number } | undefined;
   /** Failed device starts (no backend, no such device, open refused); each is retried with backoff. A started source reopens by itself. */
@@ -33,5 +41,16 @@ export class CaptureMetrics {
     s.counter('quell_capture_device_errors_total', () => this.deviceStartFailures + (this.device?.errorCount ?? 0));
     s.counter('quell_capture_device_reopens_total', () => this.deviceRestarts + (this.device?.reopenCount ?? 0));
     this.deviceToSend = new DeferredHistogram(s.registry, 'quell_capture_device_to_send_seconds', TIMING_BUCKETS_S);
+    this.swapDuration = new DeferredHistogram(s.registry, 'quell_capture_swap_duration_seconds', SWAP_BUCKETS_S);
+  }
+
+  /** Routed mode: swaps, nodes and routes, read from the router at scrape time. */
+  addRouter(router: InferenceRouter): void {
+    const s = this.stage;
+    s.counterByLabel('quell_capture_swaps_total', router.counts.swaps);
+    s.counter('quell_capture_node_failures_total', () => router.counts.nodeFailures);
+    s.counter('quell_capture_control_rejected_total', () => router.counts.controlRejected);
+    s.gaugeByLabels('quell_capture_inference_nodes', () => ROLES.map((role) => [{ role }, router.nodeCount(role)]));
+    s.gaugeByLabels('quell_capture_stream_node_info', () => router.routes().map((r) => [{ stream: String(r.stream), node: r.node, model: r.model }, 1]));
   }
 }

@@ -1,9 +1,10 @@
-import { monotonicNs, Pacer, realTimeClock, wallClockUs, type PacerClock } from '@quell/protocol';
+import { monotonicNs, Pacer, realTimeClock, wallClockUs, WireLimits, type PacerClock } from '@quell/protocol';
 import { AudioDeviceError, attach, createLinkSecurity, createPushSocket, MetricsServer, readWav, ReopenBackoff, SendQueue, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import { chunkFramesAt, type CaptureConfig } from './config.js';
 import { CaptureMetrics } from './metrics.js';
-import { ChunkSender } from './sender/chunk-sender.js';
+import { InferenceRouter } from './router/inference-router.js';
+import { ChunkSender, type ChunkOutlet } from './sender/chunk-sender.js';
 import type { ChunkSource } from './sources/chunk-source.js';
 import { DeviceSource } from './sources/device-source.js';
 import { SynthSource } from './sources/synth-source.js';
@@ -39,6 +40,7 @@ async function openSources(config: CaptureConfig): Promise<ChunkSource[]> {
   const sources: ChunkSource[] = [];
   for (const path of config.files) {
     const audio = await readWav(path);
+    if (audio.sampleRateHz < WireLimits.minSampleRateHz || audio.sampleRateHz > WireLimits.maxSampleRateHz) throw new StartupError('ERR_SAMPLE_RATE', `'${path}' is at ${audio.sampleRateHz} Hz: the file source takes ${WireLimits.minSampleRateHz}..${WireLimits.maxSampleRateHz} Hz (resample it, e.g. 'sox in.wav -r 48000 out.wav')`);
     if (audio.channelCount > 2 && !config.channels) throw new StartupError('ERR_CHANNELS', `'${path}' has ${audio.channelCount} channels: pass --channels 1 or 2`);
     sources.push(new WavFileSource(audio, config.channels || Math.min(audio.channelCount, 2), config.loop));
   }
@@ -52,6 +54,12 @@ async function firstPeer(socket: zmq.Push): Promise<void> {
   }
 }
 
+/** Direct mode: the first receiver on the PUSH; routed mode: the first active inference node with its input connected. */
+function firstReceiver(socket: zmq.Push | null, router: InferenceRouter | null, stopped: Promise<void>): Promise<void> {
+  if (router) return router.firstNode(stopped);
+  return Promise.race([firstPeer(socket!), stopped]);
+}
+
 /**
  * capture: source → chunker → sender. One loop, clocked by the pacer's
  * absolute deadlines (or unpaced in `fast` mode), sends every source in turn
@@ -60,13 +68,61 @@ async function firstPeer(socket: zmq.Push): Promise<void> {
  */
 export async function createCaptureStage(config: CaptureConfig, log: Logger, clock: PacerClock = realTimeClock): Promise<CaptureStage> {
   const sources = await openSources(config);
-  const security = await createLinkSecurity(config, 'capture', [{ endpoint: config.endpoint, mode: 'bind' }]);
-  const socket = createPushSocket({ highWaterMarkChunks: config.highWaterMarkChunks, curve: security.curve[0] });
-  await attach(socket, config.endpoint, 'bind').catch((err: Error) => {
-    throw new StartupError('ERR_BIND', `cannot bind ${config.endpoint} (${err.message}): pick another --endpoint`);
+  const routed = config.control !== '';
+  // Routed mode binds the control socket and, per inference node, a PUSH on the same host: one link to check.
+  const security = await createLinkSecurity(config, 'capture', [{ endpoint: routed ? config.control : config.endpoint, mode: 'bind' }]);
+  let outletView: { readonly depth: number; readonly sentCount: number } = { depth: 0, sentCount: 0 };
+  const metrics = new CaptureMetrics({
+    get depth() {
+      return outletView.depth;
+    },
+    get sentCount() {
+      return outletView.sentCount;
+    },
   });
-  const queue = new SendQueue(socket, config.sendQueueChunks);
-  const metrics = new CaptureMetrics(queue);
+  let socket: zmq.Push | null = null;
+  let queue: SendQueue | null = null;
+  let router: InferenceRouter | null = null;
+  let outlet: ChunkOutlet;
+  if (routed) {
+    const chunkMs = config.chunkFrames > 0 ? (config.chunkFrames * 1000) / config.sampleRateHz : config.chunkMs;
+    router = await InferenceRouter.open(
+      {
+        controlEndpoint: config.control,
+        curve: security.curve[0],
+        warmUpChunks: Math.max(1, Math.round(config.warmUpMs / chunkMs)),
+        sendQueueChunks: config.sendQueueChunks,
+        highWaterMarkChunks: config.highWaterMarkChunks,
+        nodeTimeoutMs: config.nodeTimeoutMs,
+        warmUpTimeoutMs: config.warmUpTimeoutMs,
+        swapTimeoutMs: config.swapTimeoutMs,
+        maxLagChunks: config.maxLagChunks,
+        fadeChunks: config.fadeChunks,
+        drops: metrics.drops,
+        swapDuration: metrics.swapDuration,
+      },
+      log,
+    ).catch((err: Error) => {
+      throw new StartupError('ERR_BIND', `cannot bind ${config.control} (${err.message}): pick another --control`);
+    });
+    metrics.addRouter(router);
+    outletView = router;
+    outlet = router;
+  } else {
+    socket = createPushSocket({ highWaterMarkChunks: config.highWaterMarkChunks, curve: security.curve[0] });
+    await attach(socket, config.endpoint, 'bind').catch((err: Error) => {
+      throw new StartupError('ERR_BIND', `cannot bind ${config.endpoint} (${err.message}): pick another --endpoint`);
+    });
+    const direct = new SendQueue(socket, config.sendQueueChunks);
+    queue = direct;
+    outletView = direct;
+    outlet = {
+      offer: (parts) => (direct.offer(parts) ? null : 'queue-full'),
+      put: async (parts) => {
+        await direct.put(parts);
+      },
+    };
+  }
   const metricsServer = new MetricsServer(metrics.stage.registry);
   const metricsPort = await metricsServer.listen(config.metricsHost, config.metricsPort).catch((err: Error) => {
     throw new StartupError('ERR_BIND', `cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (${err.message}): pick another --metrics-port`);
@@ -77,7 +133,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
 
   async function sendStream(source: ChunkSource, streamId: number, pacer: Pacer | null): Promise<void> {
     const chunkFrames = chunkFramesAt(config, source.sampleRateHz);
-    const sender = new ChunkSender(queue, metrics, streamId, source.sampleRateHz, source.channelCount);
+    const sender = new ChunkSender(outlet, metrics, streamId, source.sampleRateHz, source.channelCount);
     pacer?.retime(chunkFrames, source.sampleRateHz);
     metrics.activeStreams++;
     try {
@@ -100,7 +156,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
   }
 
   async function run(): Promise<void> {
-    if (config.awaitPeer) await firstPeer(socket);
+    if (config.awaitPeer) await firstReceiver(socket, router, stopped);
     const pacer = config.pace === 'realtime' ? new Pacer(clock, 1, sources[0].sampleRateHz) : null;
     for (let i = 0; i < sources.length && !stopping; i++) {
       await sendStream(sources[i], (config.streamId + i) >>> 0, pacer);
@@ -115,12 +171,12 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
    * it by itself after failures.
    */
   async function runDevice(): Promise<void> {
-    if (config.awaitPeer) await Promise.race([firstPeer(socket), stopped]);
+    if (config.awaitPeer) await firstReceiver(socket, router, stopped);
     const sampleRateHz = config.sampleRateHz;
     const channelCount = config.channels || 1;
     const chunkFrames = chunkFramesAt(config, sampleRateHz);
     const chunkUs = (chunkFrames * 1e6) / sampleRateHz;
-    const sender = new ChunkSender(queue, metrics, config.streamId, sampleRateHz, channelCount);
+    const sender = new ChunkSender(outlet, metrics, config.streamId, sampleRateHz, channelCount);
     const backoff = new ReopenBackoff();
     let failures = 0;
     while (!stopping) {
@@ -133,7 +189,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
         framesPerBuffer: config.framesPerBuffer || chunkFrames,
         onChunk: (samples, captureTimeUs) => {
           if (stopping) return;
-          sender.send(samples, false);
+          sender.send(samples, false, captureTimeUs);
           // captureTimeUs is the chunk's first frame; the callback that completed it came one chunk later.
           metrics.deviceToSend.record((wallClockUs() - captureTimeUs - chunkUs) / 1e6);
         },
@@ -166,12 +222,12 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
 
   const finished = config.source === 'device' ? runDevice() : run();
   finished.catch((err: Error) => log.error({ err }, 'capture loop failed'));
-  log.info({ endpoint: config.endpoint, metricsPort, source: config.source, pace: config.pace }, 'capture started');
+  log.info({ endpoint: router ? router.controlEndpoint : config.endpoint, routed, metricsPort, source: config.source, pace: config.pace }, 'capture started');
 
   let closed: Promise<void> | null = null;
   return {
     metricsPort,
-    info: { endpoint: socket.lastEndpoint ?? config.endpoint, metricsPort },
+    info: router ? { control: router.controlEndpoint, metricsPort } : { endpoint: socket?.lastEndpoint ?? config.endpoint, metricsPort },
     metrics,
     finished,
     close() {
@@ -180,9 +236,12 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
         stop();
         // The loop sends one last chunk flagged end-of-stream, then returns.
         await Promise.race([finished.catch(() => undefined), new Promise((r) => setTimeout(r, 200))]);
-        await queue.drain(800);
-        await queue.close();
-        socket.close();
+        if (queue) {
+          await queue.drain(800);
+          await queue.close();
+        }
+        socket?.close();
+        await router?.close();
         await security.close();
         await metricsServer.close();
       })();

@@ -115,6 +115,35 @@ if (STAGES.includes(subcommand as StageName)) {
         fail(err);
       }
     });
+  program
+    .command('swap')
+    .description('move the streams to a new inference node without stopping them: start it beside the running one, warm it up, crossfade, drain the old one (docs/SWAP.md)')
+    .requiredOption('--model <name>', 'model of the new node')
+    .option('--control <endpoint>', "capture's control endpoint", 'tcp://127.0.0.1:5557')
+    .option('--model-dir <dir>', 'folder with fetched models for the new node')
+    .option('--node-id <id>', 'id of the new node (default <model>-<time>)')
+    .option('--output-endpoint <endpoint>', 'where the new node sends its output (default: where the active node sends)')
+    .option('--log-dir <dir>', "folder for the new node's log", '.quell/logs')
+    .option('--timeout-s <s>', 'longest wait for the outcome, s', '30')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (opts: { model: string; control: string; modelDir?: string; nodeId?: string; outputEndpoint?: string; logDir: string; timeoutS: string; json?: boolean }) => {
+      try {
+        const { runSwap, formatSwap } = await import('./swap/swap-command.js');
+        const result = await runSwap({
+          model: opts.model,
+          control: opts.control,
+          modelDir: opts.modelDir,
+          nodeId: opts.nodeId,
+          outputEndpoint: opts.outputEndpoint,
+          logDir: opts.logDir,
+          timeoutMs: Number(opts.timeoutS) * 1000,
+        });
+        process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${formatSwap(result)}\n`);
+        process.exitCode = result.outcome === 'completed' ? 0 : 1;
+      } catch (err) {
+        fail(err);
+      }
+    });
   const status = await import('./status/index.js');
   program
     .command('status')

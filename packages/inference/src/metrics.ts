@@ -1,12 +1,15 @@
 import { REJECT_REASONS } from '@quell/protocol';
-import { DeferredHistogram, StageRegistry, TIMING_BUCKETS_S, zapRejections, zeroCounts } from '@quell/runtime';
+import { DeferredHistogram, LATENCY_BUCKETS_S, StageRegistry, TIMING_BUCKETS_S, zapRejections, zeroCounts } from '@quell/runtime';
+import type { OverloadCounts } from './runner/overload-guard.js';
 
-export const INFERENCE_DROP_REASONS = ['queue-full', 'injected', 'process-error', 'bad-stream'] as const;
+export const INFERENCE_DROP_REASONS = ['queue-full', 'injected', 'process-error', 'bad-stream', 'stale'] as const;
 
 /** Plain counters the inference loop increments; exported at scrape time. */
 export class InferenceMetrics {
   readonly stage = new StageRegistry({ stage: 'inference' });
   chunksReceived = 0;
+  /** Warm-up chunks run through the model with their output discarded (before a hand-over, docs/SWAP.md). */
+  warmUpChunks = 0;
   audioFramesProcessed = 0;
   activeStreams = 0;
   /** Processing and audio seconds since the last scrape, for the real-time factor. */
@@ -15,10 +18,17 @@ export class InferenceMetrics {
   readonly rejected = zeroCounts(REJECT_REASONS);
   readonly drops = zeroCounts(INFERENCE_DROP_REASONS);
   readonly chunkProcessing: DeferredHistogram;
+  /** Input age (wall clock minus capture time) of each chunk when taken, s. */
+  readonly inputAge: DeferredHistogram;
+  /** performance.now() of the last chunk received; 0 before the first. */
+  lastInputMs = 0;
+  /** The overload guard's counters (set by the model runner). */
+  overload: OverloadCounts = { degraded: 0, degradedChunks: 0, transitions: 0 };
 
   constructor(queue: { readonly depth: number; readonly sentCount: number }, model: string, node: string) {
     const s = this.stage;
     s.counter('quell_inference_chunks_received_total', () => this.chunksReceived);
+    s.counter('quell_inference_warm_up_chunks_total', () => this.warmUpChunks);
     s.counter('quell_inference_chunks_sent_total', () => queue.sentCount);
     s.counter('quell_inference_audio_frames_processed_total', () => this.audioFramesProcessed);
     s.counterByLabel('quell_inference_rejected_messages_total', this.rejected);
@@ -34,5 +44,10 @@ export class InferenceMetrics {
     });
     s.info('quell_inference_model_info', { model, node });
     this.chunkProcessing = new DeferredHistogram(s.registry, 'quell_inference_chunk_processing_seconds', TIMING_BUCKETS_S);
+    s.gauge('quell_inference_input_idle_seconds', () => (this.lastInputMs > 0 ? (performance.now() - this.lastInputMs) / 1000 : 0));
+    this.inputAge = new DeferredHistogram(s.registry, 'quell_inference_input_age_seconds', LATENCY_BUCKETS_S);
+    s.gauge('quell_inference_degraded', () => this.overload.degraded);
+    s.counter('quell_inference_degraded_chunks_total', () => this.overload.degradedChunks);
+    s.counter('quell_inference_overload_transitions_total', () => this.overload.transitions);
   }
 }

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
-import { decodeFrame } from '@quell/protocol';
+import { decodeFrame, FrameFlags } from '@quell/protocol';
 import { attach, createLinkSecurity, createPullSocket, createPushSocket, MetricsServer, quiet, SendQueue, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { InferenceConfig } from './config.js';
+import { NodeControl } from './control/node-control.js';
 import { InferenceMetrics } from './metrics.js';
 import { createProcessor } from './processors/processor-registry.js';
 import { DropInjector } from './runner/drop-injector.js';
@@ -30,14 +31,16 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
     intraOpThreads: config.intraOpThreads,
   });
   const node = config.nodeId || `${hostname()}:${process.pid}`;
+  const routed = config.control !== '';
+  // Routed mode: the control link and the input both go to capture (the input on the port capture assigns), so they share one link's CURVE settings.
   const security = await createLinkSecurity(config, 'inference', [
-    { endpoint: config.inputEndpoint, mode: config.inputBind ? 'bind' : 'connect' },
+    routed ? { endpoint: config.control, mode: 'connect' } : { endpoint: config.inputEndpoint, mode: config.inputBind ? 'bind' : 'connect' },
     { endpoint: config.outputEndpoint, mode: config.outputBind ? 'bind' : 'connect' },
   ]);
   const input = createPullSocket({ highWaterMarkChunks: config.highWaterMarkChunks, curve: security.curve[0] });
   const output = createPushSocket({ highWaterMarkChunks: config.highWaterMarkChunks, curve: security.curve[1] });
   try {
-    await attach(input, config.inputEndpoint, config.inputBind ? 'bind' : 'connect');
+    if (!routed) await attach(input, config.inputEndpoint, config.inputBind ? 'bind' : 'connect');
     await attach(output, config.outputEndpoint, config.outputBind ? 'bind' : 'connect');
   } catch (err) {
     input.close();
@@ -51,12 +54,28 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
     throw new StartupError('ERR_BIND', `cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (${err.message}): pick another --metrics-port`);
   });
   const streams = new StreamTable(processor);
-  const runner = new ModelRunner(streams, queue, metrics, log, config.backpressure === 'block', new DropInjector(config.testDropRate));
+  const runner = new ModelRunner(streams, queue, metrics, log, config.backpressure === 'block', new DropInjector(config.testDropRate), config);
   const idleTimer = setInterval(() => {
     streams.expire(performance.now() - config.streamIdleTimeoutS * 1000);
     metrics.activeStreams = streams.size;
   }, 1000);
   idleTimer.unref();
+
+  const control = routed
+    ? new NodeControl(
+        {
+          controlEndpoint: config.control,
+          curve: security.curve[0],
+          node,
+          model: processor.name,
+          nativeRateHz: processor.nativeRateHz,
+          metricsPort,
+          outputEndpoint: config.outputEndpoint,
+          heartbeatMs: config.heartbeatMs,
+        },
+        log,
+      )
+    : null;
 
   async function receive(): Promise<void> {
     for await (const parts of input) {
@@ -65,25 +84,74 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
         metrics.rejected[frame.reason]++;
         continue;
       }
-      await runner.process(frame.header, frame.samples);
+      const h = frame.header;
+      if (!control) {
+        await runner.process(h, frame.samples);
+        continue;
+      }
+      const warmUp = (h.flags & FrameFlags.WARM_UP) !== 0;
+      if (warmUp) await runner.warmUp(h, frame.samples);
+      else {
+        // Playback tells the two nodes of a hand-over apart by this stamp.
+        h.node = node;
+        await runner.process(h, frame.samples);
+      }
+      control.processed(h, warmUp);
+      if (h.flags & FrameFlags.END_OF_STREAM) control.endStream(h.stream);
     }
+  }
+
+  let done: Promise<void> | undefined;
+  if (control) {
+    const welcome = await control.register();
+    input.connect(welcome.inputEndpoint);
+    let inputEndpoint = welcome.inputEndpoint;
+    control.onRegisteredAgain = (again) => {
+      if (again.inputEndpoint === inputEndpoint) return;
+      // A restarted capture gave this node a new data socket: pull from that one instead.
+      input.disconnect(inputEndpoint);
+      input.connect(again.inputEndpoint);
+      inputEndpoint = again.inputEndpoint;
+      log.info({ node, role: again.role, input: again.inputEndpoint }, 'registered with capture again');
+    };
+    log.info({ node, role: welcome.role, input: welcome.inputEndpoint }, 'registered with capture');
+    // Capture drains this node once the stream has moved to a successor: finish what is in flight, say so, exit 0.
+    done = control.drainRequested.then(async () => {
+      await quiet(() => metrics.chunksReceived + metrics.warmUpChunks, 50, 600);
+      await queue.drain(800);
+      log.info({ node }, 'drained after hand-over');
+      await control.close({ type: 'drained', node });
+    });
   }
 
   const loop = receive().catch((err: Error) => {
     log.error({ err }, 'inference receive loop failed');
   });
-  log.info({ model: processor.name, node, input: config.inputEndpoint, output: config.outputEndpoint, metricsPort }, 'inference started');
+  if (control) {
+    // Ready (pm2's signal, `quell process`) only once serving: a candidate waits for its swap to complete.
+    const outcome = await Promise.race([control.promoted.then(() => null), control.aborted]);
+    if (outcome !== null) {
+      await control.close();
+      input.close();
+      await loop;
+      throw new StartupError('ERR_SWAP_ROLLED_BACK', `capture rolled the swap back: ${outcome}`);
+    }
+  }
+  log.info({ model: processor.name, node, input: routed ? config.control : config.inputEndpoint, output: config.outputEndpoint, metricsPort }, 'inference started');
 
   let closed: Promise<void> | null = null;
   return {
     metricsPort,
     info: { metricsPort, model: processor.name, node },
+    done,
     metrics,
     close() {
       closed ??= (async () => {
         clearInterval(idleTimer);
         // Process what is already on the wire (capture's last chunks) first.
         await quiet(() => metrics.chunksReceived, 50, 600);
+        // A node leaving by itself says bye, so capture moves the stream at once instead of waiting for the heartbeat timeout.
+        await control?.close({ type: 'bye', node });
         input.close();
         await loop;
         await queue.drain(800);

@@ -13,7 +13,7 @@ export interface DeviceMetricsView {
   readonly trimPpm: number;
 }
 
-export const PLAYBACK_DROP_REASONS = ['late', 'duplicate', 'overflow', 'resync'] as const;
+export const PLAYBACK_DROP_REASONS = ['late', 'duplicate', 'overflow', 'resync', 'stale'] as const;
 
 /** Plain counters the playback parts increment; exported at scrape time. */
 export class PlaybackMetrics {
@@ -24,6 +24,14 @@ export class PlaybackMetrics {
   gaps = 0;
   underruns = 0;
   sinkErrors = 0;
+  /** Chunks played as a crossfade of two inference nodes (hand-over). */
+  crossfades = 0;
+  /** Hand-over chunks whose new-node copy came too late (the old node's copy played). */
+  handoverFallbacks = 0;
+  /** performance.now() of the last chunk any stream received; 0 before the first. */
+  lastInputMs = 0;
+  /** Gaps longer than the stall threshold in a stream's input. */
+  inputStalls = 0;
   readonly rejected = zeroCounts(REJECT_REASONS);
   readonly drops = zeroCounts(PLAYBACK_DROP_REASONS);
   readonly latency: DeferredHistogram;
@@ -40,10 +48,14 @@ export class PlaybackMetrics {
     s.counter('quell_playback_gaps_total', () => this.gaps);
     s.counter('quell_playback_underruns_total', () => this.underruns);
     s.counter('quell_playback_sink_errors_total', () => this.sinkErrors);
+    s.counter('quell_playback_crossfades_total', () => this.crossfades);
+    s.counter('quell_playback_handover_fallbacks_total', () => this.handoverFallbacks);
     s.counter('quell_playback_auth_failures_total', zapRejections);
     s.gauge('quell_playback_jitter_buffer_depth_chunks', () => jitter.depth);
     s.gauge('quell_playback_jitter_buffer_target_chunks', () => prefillChunks);
     s.gauge('quell_playback_streams_active', () => jitter.streamCount);
+    s.gauge('quell_playback_input_idle_seconds', () => (jitter.streamCount > 0 && this.lastInputMs > 0 ? (performance.now() - this.lastInputMs) / 1000 : 0));
+    s.counter('quell_playback_input_stalls_total', () => this.inputStalls);
     this.latency = new DeferredHistogram(s.registry, 'quell_playback_latency_seconds', LATENCY_BUCKETS_S);
     s.counter('quell_playback_device_underruns_total', () => this.device?.underrunCount ?? 0);
     s.counter('quell_playback_device_overflows_total', () => this.device?.overflowCount ?? 0);

@@ -6,3 +6,4 @@ export * from './clock/chunk-deadlines.js';
 export * from './clock/clocks.js';
 export * from './clock/pacer.js';
 export * from './metrics/metric-names.js';
+export * from './control/control-message.js';

@@ -1,6 +1,22 @@
 import { encodeFrame, FrameFlags, PROTOCOL_VERSION, seqAdd, wallClockUs, type FrameHeader } from '@quell/protocol';
-import type { SendQueue } from '@quell/runtime';
+import type { MessageParts } from '@quell/runtime';
 import type { CaptureMetrics } from '../metrics.js';
+
+/** Why capture dropped a chunk: its queue was full, or no inference node was there to take it (or it died holding it). */
+export const CAPTURE_DROP_REASONS = ['queue-full', 'no-node', 'node-lost'] as const;
+export type DropReason = (typeof CAPTURE_DROP_REASONS)[number];
+
+/**
+ * Where stamped chunks go: one send queue (direct mode) or the inference
+ * router (routed mode). `header` is the sender's reused header: read it, or
+ * copy it, but keep no reference.
+ */
+export interface ChunkOutlet {
+  /** Never waits; the drop reason when the chunk could not be queued, else null. */
+  offer(parts: MessageParts, header: FrameHeader): DropReason | null;
+  /** Waits for room (offline runs); nothing is dropped. */
+  put(parts: MessageParts, header: FrameHeader): Promise<void>;
+}
 
 /**
  * Stamps chunks of one stream with seq/ts/capture time and hands them to the
@@ -8,11 +24,11 @@ import type { CaptureMetrics } from '../metrics.js';
  * `sendAll()` waits for room (offline `--fast` mode).
  */
 export class ChunkSender {
-  readonly #queue: SendQueue;
+  readonly #queue: ChunkOutlet;
   readonly #metrics: CaptureMetrics;
   readonly #header: FrameHeader;
 
-  constructor(queue: SendQueue, metrics: CaptureMetrics, streamId: number, sampleRateHz: number, channelCount: number) {
+  constructor(queue: ChunkOutlet, metrics: CaptureMetrics, streamId: number, sampleRateHz: number, channelCount: number) {
     this.#queue = queue;
     this.#metrics = metrics;
     this.#header = {
@@ -50,17 +66,17 @@ export class ChunkSender {
    */
   send(samples: Float32Array, endOfStream: boolean, captureTimeUs = wallClockUs()): boolean {
     const frameCount = samples.length / this.#header.channelCount;
-    const accepted = this.#queue.offer(this.#stamp(samples, endOfStream, captureTimeUs));
-    if (accepted) this.#metrics.audioFramesSent += frameCount;
-    else this.#metrics.drops['queue-full']++;
+    const dropped = this.#queue.offer(this.#stamp(samples, endOfStream, captureTimeUs), this.#header);
+    if (dropped === null) this.#metrics.audioFramesSent += frameCount;
+    else this.#metrics.drops[dropped]++;
     this.#advance(frameCount);
-    return accepted;
+    return dropped === null;
   }
 
   /** Offline send: waits for room in the queue; nothing is dropped. */
   async sendAll(samples: Float32Array, endOfStream: boolean): Promise<void> {
     const frameCount = samples.length / this.#header.channelCount;
-    await this.#queue.put(this.#stamp(samples, endOfStream, wallClockUs()));
+    await this.#queue.put(this.#stamp(samples, endOfStream, wallClockUs()), this.#header);
     this.#metrics.audioFramesSent += frameCount;
     this.#advance(frameCount);
   }

@@ -80,7 +80,7 @@ export async function processFiles(jobs: FileJob[], options: ProcessOptions): Pr
     '--files', JSON.stringify(jobs.map((j) => j.input)),
     '--pace', options.fast ? 'fast' : 'realtime',
     '--chunk-ms', String(options.chunkMs),
-    '--endpoint', 'tcp://127.0.0.1:*',
+    '--control', 'tcp://127.0.0.1:*',
     '--stream-id', String(FIRST_STREAM_ID),
     ...quietLogs,
   ]);
@@ -92,7 +92,7 @@ export async function processFiles(jobs: FileJob[], options: ProcessOptions): Pr
     const [playbackInfo, captureInfo] = await Promise.all([playback.ready, capture.ready]);
     const inference = new StageProcess('inference', [
       '--model', options.model,
-      '--input-endpoint', String(captureInfo.endpoint),
+      '--control', String(captureInfo.control),
       '--output-endpoint', String(playbackInfo.endpoint),
       '--backpressure', options.fast ? 'block' : 'drop',
       ...quietLogs,

@@ -74,4 +74,16 @@ describe('metricsUrl()', () => {
     assert.equal(metricsUrl('http://10.0.0.2:9102'), 'http://10.0.0.2:9102/metrics');
     assert.equal(metricsUrl('http://h:1/custom'), 'http://h:1/custom');
   });
+
+  it('stageStatusFrom() shows the inference node and model serving each stream from capture\'s routing metric', () => {
+    const text = [
+      '# TYPE quell_capture_stream_node_info gauge',
+      'quell_capture_stream_node_info{stream="1",node="gtcrn-1",model="gtcrn",stage="capture"} 1',
+      'quell_capture_chunks_sent_total{stage="capture"} 10',
+      '',
+    ].join('\n');
+    const { status } = stageStatusFrom('capture', 'u', parseMetricsText(text), 0, null);
+    assert.equal(status.model, 'stream 1: gtcrn');
+    assert.equal(status.node, 'gtcrn-1');
+  });
 });

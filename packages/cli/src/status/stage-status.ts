@@ -141,6 +141,12 @@ export function stageStatusFrom(
       model = s.labels.model ?? null;
       node = s.labels.node ?? null;
     }
+    // Routed capture: which inference node and model serve each stream (docs/SWAP.md).
+    if (s.name === 'quell_capture_stream_node_info' && s.value === 1) {
+      const route = `stream ${s.labels.stream}: ${s.labels.model ?? '?'}`;
+      model = model === null ? route : `${model}, ${route}`;
+      node = node === null ? (s.labels.node ?? null) : `${node}, ${s.labels.node ?? '?'}`;
+    }
   }
   const status: StageStatus = {
     stage,

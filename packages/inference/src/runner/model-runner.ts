@@ -1,8 +1,21 @@
-import { encodeFrame, FrameFlags, monotonicNs, seqAdd, type FrameHeader } from '@quell/protocol';
+import { encodeFrame, FrameFlags, monotonicNs, seqAdd, wallClockUs, type FrameHeader } from '@quell/protocol';
 import type { Logger, SendQueue } from '@quell/runtime';
 import type { InferenceMetrics } from '../metrics.js';
 import type { StreamState, StreamTable } from '../streams/stream-table.js';
 import type { DropInjector } from './drop-injector.js';
+import { OverloadGuard, RESET_MODEL, RUN_MODEL, type OverloadPolicy } from './overload-guard.js';
+
+/** The real-time policies of the runner (see config.ts for each option). */
+export interface RunnerPolicyConfig {
+  /** The model's name: the passthrough model has nothing to degrade, so its guard is off. */
+  model: string;
+  maxInputAgeMs: number;
+  overloadPolicy: OverloadPolicy;
+  overloadEnterMs: number;
+  overloadExitMs: number;
+  overloadHoldMs: number;
+  testModelLoadMs: number;
+}
 
 /**
  * Runs each received chunk through its stream's model and hands the result
@@ -19,19 +32,47 @@ export class ModelRunner {
   readonly #dropInjector: DropInjector;
   /** Streams already logged as refused or failing, so a bad stream logs once, not once per chunk. */
   readonly #loggedStreams = new Set<number>();
+  /** Input older than this is dropped as stale, µs; 0 = never (always 0 when blocking: offline runs have no deadline). */
+  readonly #maxInputAgeUs: number;
+  readonly #guard: OverloadGuard;
+  readonly #testModelLoadNs: number;
+  /** Output of warm-up chunks, discarded; grows only when a larger chunk arrives. */
+  #warmScratch = new Float32Array(0);
 
-  constructor(streams: StreamTable, queue: SendQueue, metrics: InferenceMetrics, log: Logger, blocking: boolean, dropInjector: DropInjector) {
+  constructor(streams: StreamTable, queue: SendQueue, metrics: InferenceMetrics, log: Logger, blocking: boolean, dropInjector: DropInjector, policy?: RunnerPolicyConfig) {
     this.#streams = streams;
     this.#queue = queue;
     this.#metrics = metrics;
     this.#log = log;
     this.#blocking = blocking;
     this.#dropInjector = dropInjector;
+    this.#maxInputAgeUs = blocking || !policy ? 0 : policy.maxInputAgeMs * 1000;
+    this.#guard = new OverloadGuard(
+      {
+        policy: blocking || !policy || policy.model === 'passthrough' ? 'none' : policy.overloadPolicy,
+        enterAgeMs: policy?.overloadEnterMs ?? 120,
+        exitAgeMs: Math.min(policy?.overloadExitMs ?? 40, policy?.overloadEnterMs ?? 120),
+        holdMs: policy?.overloadHoldMs ?? 250,
+      },
+      log,
+    );
+    this.#testModelLoadNs = (policy?.testModelLoadMs ?? 0) * 1e6;
+    metrics.overload = this.#guard.counts;
   }
 
   async process(header: FrameHeader, samples: Float32Array): Promise<void> {
     const m = this.#metrics;
     m.chunksReceived++;
+    const nowMs = performance.now();
+    m.lastInputMs = nowMs;
+    const ageUs = wallClockUs() - header.captureTimeUs;
+    m.inputAge.record(ageUs / 1e6);
+    this.#guard.observe(ageUs / 1000, nowMs);
+    // Real time: a chunk this old would be played late; dropping it lets the stream catch up (playback conceals the gap).
+    if (this.#maxInputAgeUs > 0 && ageUs > this.#maxInputAgeUs && (header.flags & FrameFlags.END_OF_STREAM) === 0) {
+      m.drops.stale++;
+      return;
+    }
     let stream: StreamState;
     try {
       stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, performance.now());
@@ -43,10 +84,20 @@ export class ModelRunner {
     m.activeStreams = this.#streams.size;
     const endOfStream = (header.flags & FrameFlags.END_OF_STREAM) !== 0;
     const latency = stream.processor.latencyFrames;
+    const plan = this.#guard.plan(header.stream, header.sampleRateHz, header.channelCount, latency, nowMs);
+    if ((plan & RESET_MODEL) !== 0) {
+      // The model missed the audio of the degraded period: start it afresh (same latency) and let it warm up.
+      this.#streams.delete(header.stream);
+      stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, nowMs);
+    }
     const startedNs = monotonicNs();
     const output = new Float32Array(samples.length);
     try {
-      await stream.processor.process(samples, output);
+      if ((plan & RUN_MODEL) !== 0) {
+        await stream.processor.process(samples, output);
+        if (this.#testModelLoadNs > 0) this.#busyWait(startedNs);
+      }
+      this.#guard.mix(header.stream, samples, output, (plan & RUN_MODEL) !== 0);
     } catch (err) {
       m.drops['process-error']++;
       if (this.#logOnce(header.stream)) this.#log.error({ streamId: header.stream, err }, 'model failed on a chunk (further failures of this stream are only counted)');
@@ -62,8 +113,32 @@ export class ModelRunner {
     await this.#send(header, output);
     if (!endOfStream) return;
     if (latency > 0) await this.#flushTail(stream, header);
+    this.#guard.forget(header.stream);
     this.#streams.delete(header.stream);
     m.activeStreams = this.#streams.size;
+  }
+
+  /**
+   * Warm-up input (FrameFlags.WARM_UP, docs/SWAP.md): runs the chunk through
+   * its stream's model so the state settles before this node's output is
+   * heard, and sends nothing. Warm-up chunks are up to ~1 s old by design, so
+   * the stale-input and overload policies do not apply. End-of-stream drops
+   * the stream's state. Returns false when the stream or chunk was refused.
+   */
+  async warmUp(header: FrameHeader, samples: Float32Array): Promise<boolean> {
+    let stream: StreamState;
+    try {
+      stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, performance.now());
+      this.#warmScratch = this.#warmScratch.length >= samples.length ? this.#warmScratch : new Float32Array(samples.length);
+      await stream.processor.process(samples, this.#warmScratch.subarray(0, samples.length));
+    } catch {
+      this.#metrics.drops['process-error']++;
+      return false;
+    }
+    this.#metrics.warmUpChunks++;
+    if (header.flags & FrameFlags.END_OF_STREAM) this.#streams.delete(header.stream);
+    this.#metrics.activeStreams = this.#streams.size;
+    return true;
   }
 
   /** Pushes `latencyFrames` of silence through the model so the tail comes out, as one final chunk. */
@@ -72,6 +147,8 @@ export class ModelRunner {
     const silence = new Float32Array(latency * stream.channelCount);
     const output = new Float32Array(silence.length);
     await stream.processor.process(silence, output);
+    // While degraded the tail is what is left in the dry delay line.
+    this.#guard.mix(stream.streamId, silence, output, true);
     const tail: FrameHeader = {
       ...last,
       seq: seqAdd(last.seq, 1),
@@ -80,6 +157,12 @@ export class ModelRunner {
       flags: last.flags | FrameFlags.END_OF_STREAM,
     };
     await this.#send(tail, output);
+  }
+
+  /** Test hook: spins until `loadNs` after `startedNs`, emulating a heavier model. */
+  #busyWait(startedNs: number): void {
+    const until = startedNs + this.#testModelLoadNs;
+    while (monotonicNs() < until);
   }
 
   /** True the first time a stream is reported; the set is bounded so stream-id churn cannot grow it. */

@@ -94,3 +94,57 @@ describe('JitterBuffer.readClocked (clock-driven)', () => {
     assert.equal(write(jb, 2), 'late');
   });
 });
+
+describe('JitterBuffer.write (sender restarts)', () => {
+  const at = (jb: JitterBuffer, seq: number, captureTimeUs: number): string => jb.write(seq, chunk(seq), 4, captureTimeUs, 0, false);
+
+  it("write() returns 'resync' when seq goes back within capacity but the capture time is newer than every chunk seen (sender restarted)", () => {
+    const jb = buffer();
+    for (let s = 0; s < 5; s++) at(jb, s, 1000 + s * 10);
+    for (let i = 0; i < 5; i++) jb.readClocked();
+    assert.equal(at(jb, 0, 5000), 'resync');
+    assert.equal(jb.nextSeq, 0);
+    assert.equal(at(jb, 1, 5010), 'ok');
+    const played: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { status, chunk: c } = jb.readClocked();
+      played.push(status === 'ok' ? `ok${c!.samples[0]}` : status);
+    }
+    assert.deepEqual(played, ['ok0', 'ok1']);
+  });
+
+  it("write() returns 'late' for a chunk behind the play position captured before the newest one", () => {
+    const jb = buffer();
+    for (let s = 0; s < 5; s++) at(jb, s, 1000 + s * 10);
+    for (let i = 0; i < 5; i++) jb.readClocked();
+    assert.equal(at(jb, 3, 1030), 'late');
+  });
+
+  it("write() returns 'late' for chunks held up upstream that the clock already played past (newer seq and capture time than any written)", () => {
+    const jb = buffer();
+    for (let s = 0; s < 3; s++) at(jb, s, 1000 + s * 10);
+    // The clock plays on through a stall: 3 chunks, then 3 underruns.
+    for (let i = 0; i < 6; i++) jb.readClocked();
+    assert.equal(at(jb, 3, 1030), 'late');
+    assert.equal(at(jb, 4, 1040), 'late');
+    assert.equal(jb.nextSeq, 6);
+  });
+});
+
+describe('JitterBuffer.dropOldest', () => {
+  const at = (jb: JitterBuffer, seq: number, captureTimeUs: number): string => jb.write(seq, chunk(seq), 4, captureTimeUs, 0, false);
+
+  it('dropOldest() skips to keepChunks before the newest chunk, drops what it passes, and calls skipped arrivals late', () => {
+    const jb = buffer({ capacityChunks: 16, prefillChunks: 2 });
+    for (const s of [0, 1, 2, 4, 5, 6, 7]) at(jb, s, 1000 + s * 10);
+    assert.equal(jb.readClocked().status, 'ok');
+    assert.equal(jb.dropOldest(2), 4);
+    assert.equal(jb.nextSeq, 6);
+    assert.equal(jb.depth, 2);
+    assert.equal(at(jb, 3, 1030), 'late');
+    const { status, chunk: c } = jb.readClocked();
+    assert.equal(status, 'ok');
+    assert.equal(c!.seq, 6);
+    assert.equal(jb.dropOldest(2), 0, 'already there');
+  });
+});

@@ -42,7 +42,12 @@ export interface JitterBufferOptions {
  *
  * A chunk that arrives after its slot was played or concealed is `late`; one
  * that is more than `capacityChunks` away from the play position in either
- * direction restarts the timeline at it (`resync`: the sender restarted).
+ * direction restarts the timeline at it (`resync`: the sender restarted). So
+ * does a chunk whose seq is older than the newest one written but which was
+ * captured after it: reordered chunks are older in both, and chunks that
+ * were held up upstream (played past by the clock) are newer in both, so
+ * only a sender that restarted its seq (e.g. capture restarted by pm2 within
+ * `capacityChunks` of the old position) gives this.
  */
 export class JitterBuffer {
   readonly #slots: BufferedChunk[];
@@ -54,6 +59,10 @@ export class JitterBuffer {
   #endSeq = -1;
   #buffered = 0;
   #lastFrames = 0;
+  #hold: ((seq: number) => boolean) | null = null;
+  #maxHoldChunks = 0;
+  /** Newest capture time written since the last reset, µs: tells a restarted sender from late chunks. */
+  #newestCaptureUs = 0;
 
   constructor(options: JitterBufferOptions) {
     if (options.capacityChunks < 2) throw new TypeError('capacityChunks must be at least 2');
@@ -103,6 +112,7 @@ export class JitterBuffer {
     this.#newestSeq = seq;
     this.#endSeq = -1;
     this.#prefilling = true;
+    this.#newestCaptureUs = 0;
   }
 
   write(seq: number, samples: Float32Array, frameCount: number, captureTimeUs: number, delayFrames: number, endOfStream: boolean): WriteStatus {
@@ -113,7 +123,7 @@ export class JitterBuffer {
     }
     const ahead = seqDiff(this.#nextSeq, seq);
     if (ahead < 0) {
-      if (-ahead < this.#slots.length) return 'late';
+      if (-ahead < this.#slots.length && !this.#senderRestarted(seq, captureTimeUs)) return 'late';
       this.#reset(seq);
       status = 'resync';
     } else if (ahead >= this.#slots.length) {
@@ -135,8 +145,67 @@ export class JitterBuffer {
     this.#buffered++;
     if (seqDiff(this.#newestSeq, seq) > 0) this.#newestSeq = seq;
     if (endOfStream) this.#endSeq = seq;
+    if (captureTimeUs > this.#newestCaptureUs) this.#newestCaptureUs = captureTimeUs;
     if (this.#lastFrames === 0) this.#lastFrames = frameCount;
     return status;
+  }
+
+  #senderRestarted(seq: number, captureTimeUs: number): boolean {
+    return seqDiff(this.#newestSeq, seq) < 0 && captureTimeUs > this.#newestCaptureUs;
+  }
+
+  /**
+   * The buffered chunk for `seq`, or null when its slot does not hold it (not
+   * arrived, already played, or the slot reused). Valid until the next write.
+   */
+  peek(seq: number): BufferedChunk | null {
+    const slot = this.#slot(seq);
+    return slot.present && slot.seq === seq ? slot : null;
+  }
+
+  /** Swaps the samples of the buffered chunk for `seq` (same frame count); false when it is not buffered. */
+  replace(seq: number, samples: Float32Array): boolean {
+    const slot = this.peek(seq);
+    if (!slot) return false;
+    slot.samples = samples;
+    return true;
+  }
+
+  /**
+   * Arrival-driven reads (`readReady`) wait on a present chunk while
+   * `hold(seq)` is true (a better copy is on its way, e.g. during an
+   * inference hand-over), but never once `maxHoldChunks` newer chunks wait
+   * behind it or the end of the stream has arrived. Clocked reads never wait.
+   */
+  setHold(hold: (seq: number) => boolean, maxHoldChunks: number): void {
+    this.#hold = hold;
+    this.#maxHoldChunks = maxHoldChunks;
+  }
+
+  #isHeld(): boolean {
+    if (!this.#hold || this.#endSeq >= 0) return false;
+    return seqDiff(this.#nextSeq, this.#newestSeq) < this.#maxHoldChunks && this.#hold(this.#nextSeq);
+  }
+
+  /**
+   * Skips the play position forward to `keepChunks` before the newest chunk
+   * written, dropping what is buffered before it, so a clock that runs behind
+   * the stream (it started on a backlog, or playback was held up) plays fresh
+   * audio again. Chunks skipped that arrive later are `late`. Does nothing
+   * when the position is already there. Returns how many buffered chunks were dropped.
+   */
+  dropOldest(keepChunks: number): number {
+    const target = seqAdd(this.#newestSeq, 1 - Math.max(1, keepChunks));
+    let dropped = 0;
+    while (seqDiff(this.#nextSeq, target) > 0) {
+      if (this.#expectedPresent()) {
+        this.#slot(this.#nextSeq).present = false;
+        this.#buffered--;
+        dropped++;
+      }
+      this.#nextSeq = seqAdd(this.#nextSeq, 1);
+    }
+    return dropped;
   }
 
   /** Takes the expected chunk out of the buffer and advances. */
@@ -166,7 +235,10 @@ export class JitterBuffer {
    */
   readReady(): { status: ReadStatus; chunk: BufferedChunk | null } {
     if (!this.#started || this.finished) return { status: 'wait', chunk: null };
-    if (this.#expectedPresent()) return { status: 'ok', chunk: this.#take() };
+    if (this.#expectedPresent()) {
+      if (this.#isHeld()) return { status: 'wait', chunk: null };
+      return { status: 'ok', chunk: this.#take() };
+    }
     const behind = seqDiff(this.#nextSeq, this.#newestSeq);
     const endArrived = this.#endSeq >= 0;
     if (this.#buffered > 0 && (behind >= this.#options.reorderWindowChunks || endArrived)) {

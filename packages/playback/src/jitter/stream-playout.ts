@@ -1,4 +1,5 @@
-import { wallClockUs } from '@quell/protocol';
+import { wallClockUs, type HandoverInfo } from '@quell/protocol';
+import { HandoverMixer } from '../handover/handover-mixer.js';
 import { LatencySketch } from '@quell/runtime';
 import type { PlaybackMetrics } from '../metrics.js';
 import type { ChunkSink } from '../sinks/chunk-sink.js';
@@ -22,6 +23,20 @@ export interface StreamSummary {
 }
 
 /**
+ * The playout's real-time policies. The stage passes its whole config, so
+ * the fields are read from there (see config.ts); absent ones are off.
+ */
+export interface PlayoutOptions extends JitterBufferOptions {
+  /** Drop chunks received more than this after capture as `stale`, ms; 0 = never. Applies only to clocked playout. */
+  maxLatencyMs?: number;
+  /** An input gap longer than this counts as a stall, ms; 0 = not counted. */
+  stallThresholdMs?: number;
+  /** The stage's sink and clock, to tell clocked playout (stale drops apply) from arrival-driven file writing. */
+  sink?: string;
+  clock?: string;
+}
+
+/**
  * One stream in playback: jitter buffer → concealer → sink. Reads are driven
  * either by arrivals (`drainReady`) or by a playout clock (`tick`).
  */
@@ -31,6 +46,7 @@ export class StreamPlayout {
   readonly channelCount: number;
   readonly jitter: JitterBuffer;
   readonly #concealer: Concealer;
+  readonly #handover: HandoverMixer;
   readonly #sink: ChunkSink;
   readonly #metrics: PlaybackMetrics;
   readonly #latency = new LatencySketch();
@@ -41,15 +57,31 @@ export class StreamPlayout {
   #underruns = 0;
   #lateChunks = 0;
   #starved = false;
+  /** Chunks received more than this after capture are dropped as stale, µs; 0 = never. */
+  readonly #maxLatencyUs: number;
+  readonly #stallThresholdMs: number;
+  readonly #prefillChunks: number;
+  readonly #deviceClocked: boolean;
+  #lastReceiveMs = -1;
 
-  constructor(streamId: number, sampleRateHz: number, channelCount: number, sink: ChunkSink, jitterOptions: JitterBufferOptions, fadeFrames: number, metrics: PlaybackMetrics) {
+  constructor(streamId: number, sampleRateHz: number, channelCount: number, sink: ChunkSink, jitterOptions: PlayoutOptions, fadeFrames: number, metrics: PlaybackMetrics) {
     this.streamId = streamId;
     this.sampleRateHz = sampleRateHz;
     this.channelCount = channelCount;
     this.jitter = new JitterBuffer(jitterOptions);
     this.#concealer = new Concealer(channelCount, fadeFrames);
+    this.#handover = new HandoverMixer(channelCount, jitterOptions.capacityChunks);
+    // Arrival-driven playout waits for the second copy of a hand-over chunk (clocked playout takes what is there).
+    this.jitter.setHold((seq) => this.#handover.waitsFor(seq), Math.max(jitterOptions.reorderWindowChunks, Math.floor(jitterOptions.capacityChunks / 2)));
     this.#sink = sink;
     this.#metrics = metrics;
+    // An arrival-driven file sink writes whatever comes, whenever: lateness does not make it play late.
+    const clocked = jitterOptions.sink === 'device' || jitterOptions.clock === 'realtime' || (jitterOptions.clock === 'auto' && jitterOptions.sink !== 'file');
+    this.#maxLatencyUs = clocked ? (jitterOptions.maxLatencyMs ?? 0) * 1000 : 0;
+    this.#stallThresholdMs = jitterOptions.stallThresholdMs ?? 0;
+    this.#prefillChunks = jitterOptions.prefillChunks;
+    // The device sink's drift corrector holds its own level (and discards bursts itself).
+    this.#deviceClocked = jitterOptions.sink === 'device';
   }
 
   get finished(): boolean {
@@ -61,8 +93,37 @@ export class StreamPlayout {
     return this.jitter.depth * this.jitter.concealFrames;
   }
 
-  receive(seq: number, samples: Float32Array, frameCount: number, captureTimeUs: number, delayFrames: number, endOfStream: boolean): WriteStatus {
-    const status = this.jitter.write(seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
+  /**
+   * Takes one received chunk. Returns the jitter buffer's verdict, or
+   * `stale` when the chunk arrived more than `maxLatencyMs` after capture
+   * (clocked playout only): played now it would be late, so it is dropped and
+   * its slot concealed, and the stream catches up instead of lagging.
+   */
+  receive(
+    seq: number,
+    samples: Float32Array,
+    frameCount: number,
+    captureTimeUs: number,
+    delayFrames: number,
+    endOfStream: boolean,
+    node?: string,
+    handover?: HandoverInfo,
+  ): WriteStatus | 'stale' | 'overlap' {
+    const nowMs = performance.now();
+    if (this.#stallThresholdMs > 0 && this.#lastReceiveMs >= 0 && nowMs - this.#lastReceiveMs > this.#stallThresholdMs) this.#metrics.inputStalls++;
+    this.#lastReceiveMs = nowMs;
+    this.#metrics.lastInputMs = nowMs;
+    if (this.#maxLatencyUs > 0 && !endOfStream && wallClockUs() - captureTimeUs > this.#maxLatencyUs) {
+      this.#metrics.drops.stale++;
+      return 'stale';
+    }
+    // Chunks stamped by an inference node go through the hand-over rules (docs/SWAP.md); the second copy of a chunk is not a drop.
+    const fallbacksBefore = this.#handover.fallbacks;
+    const routed = node === undefined ? null : this.#handover.receive(this.jitter, node, handover, seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
+    this.#metrics.handoverFallbacks += this.#handover.fallbacks - fallbacksBefore;
+    if (routed === 'mixed') this.#metrics.crossfades++;
+    if (routed === 'mixed' || routed === 'replaced' || routed === 'overlap') return 'overlap';
+    const status = (routed as WriteStatus | null) ?? this.jitter.write(seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
     if (status === 'late') this.#lateChunks++;
     if (status !== 'ok') this.#metrics.drops[status]++;
     return status;
@@ -84,6 +145,18 @@ export class StreamPlayout {
   }
 
   #emit(status: ReadStatus, chunk: BufferedChunk | null): void {
+    if (status === 'ok' && chunk && this.#maxLatencyUs > 0 && !chunk.endOfStream) {
+      const latencyUs = wallClockUs() - chunk.captureTimeUs;
+      if (latencyUs > this.#maxLatencyUs) {
+        // Too old to play: the clock runs behind the stream (it started on a backlog, or playback was held up).
+        // Conceal this slot and skip what is buffered behind the newest chunks, so fresh audio plays next.
+        this.#metrics.drops.stale += 1 + this.jitter.dropOldest(this.#prefillChunks);
+        status = 'missing';
+      } else if (!this.#deviceClocked && latencyUs > this.#maxLatencyUs / 2 && this.jitter.depth > this.#prefillChunks + 2) {
+        // Behind, with fresher chunks waiting: play this one, then skip the backlog rather than stay late for good.
+        this.#metrics.drops.stale += this.jitter.dropOldest(this.#prefillChunks);
+      }
+    }
     if (status === 'ok' && chunk) {
       const out = this.#scratchFor(chunk.frameCount);
       this.#concealer.play(chunk.samples, out);

@@ -82,4 +82,22 @@ describe('decodeFrame', () => {
     const decoded = decodeFrame(encodeFrame(header({ frameCount: 0, flags: FrameFlags.END_OF_STREAM }), new Float32Array(0)));
     assert.equal(decoded.ok, true);
   });
+
+  it('decodeFrame() accepts WARM_UP, a node id and a well-formed hand-over, and rejects malformed ones as field', () => {
+    const ok = decodeFrame(encodeFrame(header({ flags: FrameFlags.WARM_UP, node: 'n1', handover: { from: 'a', to: 'b', atSeq: 5, fadeChunks: 5 } }), samples(8)));
+    assert.equal(ok.ok, true);
+    assert.deepEqual(ok.ok && ok.header.handover, { from: 'a', to: 'b', atSeq: 5, fadeChunks: 5 });
+    for (const bad of [
+      { node: '' },
+      { node: 7 },
+      { handover: { from: 'a', to: 'b', atSeq: -1, fadeChunks: 5 } },
+      { handover: { from: 'a', to: 'b', atSeq: 1, fadeChunks: 0 } },
+      { handover: { from: 'a', atSeq: 1, fadeChunks: 1 } },
+      { handover: 'x' },
+      { flags: 4 },
+    ]) {
+      const r = decodeFrame(encodeFrame(header(bad as never), samples(8)));
+      assert.deepEqual(r, { ok: false, reason: 'field' }, JSON.stringify(bad));
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import { FrameFlags, PROTOCOL_VERSION, WireLimits, type FrameHeader } from './frame-header.js';
+import { FRAME_FLAGS_MASK, PROTOCOL_VERSION, WireLimits, type FrameHeader } from './frame-header.js';
 import type { RejectReason } from './reject-reason.js';
 
 // Plain MessagePack maps (no msgpackr record extension), so any MessagePack
@@ -70,7 +70,21 @@ function checkHeader(h: Record<string, unknown>): RejectReason | null {
   if (!Number.isInteger(ch) || (ch as number) < 1 || (ch as number) > WireLimits.maxChannelCount) return 'channel-count';
   const n = h.frameCount;
   if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > WireLimits.maxFrameCount) return 'frame-count';
+  if (h.node !== undefined && !isNodeId(h.node)) return 'field';
+  if (h.handover !== undefined && !isHandover(h.handover)) return 'field';
   return null;
+}
+
+/** A node id: a non-empty string of at most {@link WireLimits.maxNodeIdLength} characters. */
+export function isNodeId(x: unknown): x is string {
+  return typeof x === 'string' && x.length > 0 && x.length <= WireLimits.maxNodeIdLength;
+}
+
+function isHandover(x: unknown): boolean {
+  if (x === null || typeof x !== 'object' || Object.getPrototypeOf(x) !== Object.prototype) return false;
+  const h = x as Record<string, unknown>;
+  const fade = h.fadeChunks;
+  return isNodeId(h.from) && isNodeId(h.to) && isU32(h.atSeq) && Number.isInteger(fade) && (fade as number) >= 1 && (fade as number) <= WireLimits.maxFadeChunks;
 }
 
 /** True when every sample is finite (x - x is NaN exactly for NaN and ±Inf). */
@@ -103,7 +117,7 @@ export function decodeFrame(parts: readonly Buffer[]): DecodeResult {
   const reason = checkHeader(raw as Record<string, unknown>);
   if (reason) return REJECT[reason];
   const header = raw as FrameHeader;
-  if (header.flags & ~FrameFlags.END_OF_STREAM) return REJECT.field;
+  if (header.flags & ~FRAME_FLAGS_MASK) return REJECT.field;
   const expectedBytes = header.frameCount * header.channelCount * 4;
   if (body.length !== expectedBytes) return REJECT['length-mismatch'];
   const samples =

@@ -5,7 +5,33 @@ export const PROTOCOL_VERSION = 1;
 export const FrameFlags = {
   /** Last chunk of the stream: receivers flush and finalise after it. */
   END_OF_STREAM: 1,
+  /**
+   * Warm-up input for an inference node that is about to take a stream over
+   * (docs/SWAP.md): the node runs it through the model to settle its state and
+   * sends nothing back. Only capture sets it, only inference reads it.
+   */
+  WARM_UP: 2,
 } as const;
+
+/** Every defined {@link FrameFlags} bit; a frame with any other bit set is rejected. */
+export const FRAME_FLAGS_MASK = FrameFlags.END_OF_STREAM | FrameFlags.WARM_UP;
+
+/**
+ * A hand-over in progress, stamped by capture on every chunk it sends to both
+ * inference nodes (and carried through to playback): from `atSeq` on playback
+ * crossfades from node `from` to node `to` over `fadeChunks` chunks, then
+ * plays `to` only. See docs/SWAP.md.
+ */
+export interface HandoverInfo {
+  /** Node id of the node giving the stream up. */
+  from: string;
+  /** Node id of the node taking it over. */
+  to: string;
+  /** First seq both nodes process live; the crossfade starts here (u32). */
+  atSeq: number;
+  /** Chunks the crossfade lasts, 1 … 1000. */
+  fadeChunks: number;
+}
 
 /** Limits a receiver enforces; anything outside is rejected as malformed. */
 export const WireLimits = {
@@ -17,6 +43,10 @@ export const WireLimits = {
   /** A header is a handful of small fields; anything larger is garbage. */
   maxHeaderBytes: 512,
   maxU32: 0xffff_ffff,
+  /** Longest node id in a header or a control message. */
+  maxNodeIdLength: 64,
+  /** Longest crossfade of a hand-over, chunks. */
+  maxFadeChunks: 1000,
 } as const;
 
 /**
@@ -44,4 +74,8 @@ export interface FrameHeader {
   flags: number;
   /** Frames the audio lags the capture position after processing so far (0 at capture). */
   delayFrames: number;
+  /** Optional: set while a hand-over is in progress (validated when present). */
+  handover?: HandoverInfo;
+  /** Optional: id of the inference node that produced this chunk (1 … 64 characters). */
+  node?: string;
 }

@@ -6,6 +6,11 @@ export interface StageHandle {
   close(): Promise<void>;
   /** Where the stage ended up listening (bound endpoints, metrics port), reported when ready. */
   readonly info?: Record<string, unknown>;
+  /**
+   * Resolves when the stage has finished its work by itself (an inference node
+   * told to drain after a hand-over); runStage then closes it and exits 0.
+   */
+  readonly done?: Promise<void>;
 }
 
 /** A start-up failure the user can fix (missing file, port in use...): one line, exit 2. */
@@ -46,6 +51,7 @@ export async function runStage(stage: string, start: () => Promise<StageHandle>)
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  void handle.done?.then(stop, stop);
   // pm2 (wait_ready) and `quell process` both wait for this message.
   process.send?.('ready');
   notifyParent({ type: 'ready', stage, ...handle.info });

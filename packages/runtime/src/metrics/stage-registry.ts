@@ -63,6 +63,20 @@ export class StageRegistry {
     });
   }
 
+  /** A gauge whose label sets come and go: `read()` gives every current label set and its value at scrape time. */
+  gaugeByLabels(name: MetricName, read: () => [Record<string, string>, number][]): void {
+    new Gauge({
+      name,
+      help: METRICS[name].help,
+      labelNames: [...METRICS[name].labels],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.set(labels, value);
+      },
+    });
+  }
+
   /** An info-style gauge with fixed labels and value 1. */
   info(name: MetricName, labels: Record<string, string>): Gauge {
     const gauge = new Gauge({ name, help: METRICS[name].help, labelNames: Object.keys(labels), registers: [this.registry] });

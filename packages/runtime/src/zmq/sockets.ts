@@ -44,3 +44,17 @@ export async function attach(socket: zmq.Socket, endpoint: string, mode: 'bind' 
   if (mode === 'bind') await socket.bind(endpoint);
   else socket.connect(endpoint);
 }
+
+/**
+ * Capture's control socket: one ROUTER that inference nodes and clients
+ * (`quell swap`, `quell status`) talk to. Messages to a peer that is gone are
+ * dropped (`mandatory` off), so a dead node cannot block the router.
+ */
+export function createRouterSocket(opts: { curve?: CurveSocketOptions }): zmq.Router {
+  return new zmq.Router({ linger: 0, sendHighWaterMark: 1000, receiveHighWaterMark: 1000, sendTimeout: 0, ...curveOptions(opts.curve) });
+}
+
+/** A DEALER that talks to capture's control ROUTER (an inference node or a client). */
+export function createDealerSocket(opts: { curve?: CurveSocketOptions; routingId?: string }): zmq.Dealer {
+  return new zmq.Dealer({ linger: 100, sendHighWaterMark: 1000, receiveHighWaterMark: 1000, ...(opts.routingId ? { routingId: opts.routingId } : {}), ...curveOptions(opts.curve) });
+}

@@ -1,0 +1,181 @@
+import { decodeControl, encodeControl, seqAdd, seqDiff, type ControlMessage, type FrameHeader, type NodeRole } from '@quell/protocol';
+import { createDealerSocket, type CurveSocketOptions, type Logger } from '@quell/runtime';
+import type * as zmq from 'zeromq';
+
+export interface NodeControlOptions {
+  /** Capture's control ROUTER. */
+  controlEndpoint: string;
+  /** CURVE client settings (capture's server key); undefined = CURVE off. */
+  curve: CurveSocketOptions | undefined;
+  node: string;
+  model: string;
+  nativeRateHz: number;
+  metricsPort: number;
+  outputEndpoint: string;
+  /** Time between heartbeats, ms. */
+  heartbeatMs: number;
+}
+
+/** What capture told the node when it registered. */
+export interface Welcome {
+  inputEndpoint: string;
+  role: NodeRole;
+}
+
+/**
+ * An inference node's side of the control link (docs/SWAP.md): says hello
+ * until capture answers with the endpoint to pull chunks from, sends
+ * heartbeats with the last seq processed per stream, acks warm-up and
+ * hand-over progress, and surfaces capture's promote / abort / drain.
+ */
+export class NodeControl {
+  readonly #options: NodeControlOptions;
+  readonly #log: Logger;
+  readonly #socket: zmq.Dealer;
+  readonly #loop: Promise<void>;
+  readonly #lastSeq = new Map<number, number>();
+  /** Per stream: the seq whose processing ends the warm-up (from capture's `warm-up`). */
+  readonly #warmTargets = new Map<number, number>();
+  /** Per stream: the hand-over end already acked, so progress is sent once. */
+  readonly #progressSent = new Map<number, number>();
+  #sending: Promise<void> = Promise.resolve();
+  #heartbeat: NodeJS.Timeout | null = null;
+  #helloTimer: NodeJS.Timeout | null = null;
+  #closed = false;
+  #onWelcome: ((w: Welcome) => void) | null = null;
+  #hello: ControlMessage | null = null;
+  #lastHelloMs = -Infinity;
+  /** Called with capture's answer when the node had to register again (capture restarted). */
+  onRegisteredAgain: (w: Welcome) => void = () => undefined;
+  #onPromote: () => void = () => undefined;
+  #onAbort: (reason: string) => void = () => undefined;
+  #onDrain: () => void = () => undefined;
+  /** Resolves when capture makes this node the active one. */
+  readonly promoted: Promise<void>;
+  /** Resolves with the reason when capture aborts this node's swap. */
+  readonly aborted: Promise<string>;
+  /** Resolves when capture tells this node to drain (the stream has moved on). */
+  readonly drainRequested: Promise<void>;
+
+  constructor(options: NodeControlOptions, log: Logger) {
+    this.#options = options;
+    this.#log = log;
+    this.#socket = createDealerSocket({ curve: options.curve });
+    this.#socket.connect(options.controlEndpoint);
+    this.promoted = new Promise((resolve) => (this.#onPromote = resolve));
+    this.aborted = new Promise((resolve) => (this.#onAbort = resolve));
+    this.drainRequested = new Promise((resolve) => (this.#onDrain = resolve));
+    this.#loop = this.#receive();
+  }
+
+  /** Says hello (again every second until answered) and resolves with capture's welcome. */
+  register(): Promise<Welcome> {
+    const o = this.#options;
+    const hello: ControlMessage = (this.#hello = { type: 'hello', node: o.node, model: o.model, nativeRateHz: o.nativeRateHz, pid: process.pid, metricsPort: o.metricsPort, outputEndpoint: o.outputEndpoint });
+    return new Promise((resolve) => {
+      this.#onWelcome = (w) => {
+        if (this.#helloTimer) clearInterval(this.#helloTimer);
+        this.#onWelcome = null;
+        this.#startHeartbeat();
+        resolve(w);
+      };
+      this.send(hello);
+      this.#helloTimer = setInterval(() => this.send(hello), 1000);
+      this.#helloTimer.unref();
+    });
+  }
+
+  #startHeartbeat(): void {
+    this.#heartbeat = setInterval(() => this.send({ type: 'heartbeat', node: this.#options.node, streams: [...this.#lastSeq] }), this.#options.heartbeatMs);
+    this.#heartbeat.unref();
+  }
+
+  /** Called after each chunk is processed (warm-up or live): tracks progress and sends the acks capture waits for. */
+  processed(header: FrameHeader, warmUp: boolean): void {
+    const { stream, seq } = header;
+    this.#lastSeq.set(stream, seq);
+    if (warmUp) {
+      const target = this.#warmTargets.get(stream);
+      if (target !== undefined && seqDiff(target, seq) >= 0) {
+        this.#warmTargets.delete(stream);
+        this.send({ type: 'warmed', node: this.#options.node, stream, seq });
+      }
+      return;
+    }
+    const h = header.handover;
+    if (!h || h.to !== this.#options.node) return;
+    const end = seqAdd(h.atSeq, h.fadeChunks);
+    if (seqDiff(end, seq) >= 0 && this.#progressSent.get(stream) !== end) {
+      this.#progressSent.set(stream, end);
+      this.send({ type: 'progress', node: this.#options.node, stream, seq });
+    }
+  }
+
+  /** Forgets a stream that ended. */
+  endStream(streamId: number): void {
+    this.#lastSeq.delete(streamId);
+    this.#progressSent.delete(streamId);
+  }
+
+  async #receive(): Promise<void> {
+    try {
+      for await (const [payload] of this.#socket) {
+        const m = decodeControl(payload);
+        if (!m) continue;
+        switch (m.type) {
+          case 'welcome':
+            if (this.#onWelcome) this.#onWelcome({ inputEndpoint: m.inputEndpoint, role: m.role });
+            else this.onRegisteredAgain({ inputEndpoint: m.inputEndpoint, role: m.role });
+            if (m.role === 'active') this.#onPromote();
+            break;
+          case 'unknown-node':
+            // Every heartbeat to a restarted capture gets this answer: one hello per half second is enough.
+            if (this.#hello && performance.now() - this.#lastHelloMs > 500) {
+              this.#lastHelloMs = performance.now();
+              this.send(this.#hello);
+            }
+            break;
+          case 'warm-up': {
+            const done = this.#lastSeq.get(m.stream);
+            if (done !== undefined && seqDiff(m.lastSeq, done) >= 0) this.send({ type: 'warmed', node: this.#options.node, stream: m.stream, seq: done });
+            else this.#warmTargets.set(m.stream, m.lastSeq);
+            break;
+          }
+          case 'promote':
+            this.#onPromote();
+            break;
+          case 'abort':
+            this.#log.warn({ reason: m.reason }, 'capture aborted this node');
+            this.#onAbort(m.reason);
+            break;
+          case 'drain':
+            this.#onDrain();
+            break;
+          default:
+            break;
+        }
+      }
+    } catch (err) {
+      if (!this.#closed) this.#log.error({ err }, 'control link failed');
+    }
+  }
+
+  send(message: ControlMessage): void {
+    if (this.#closed) return;
+    const part = encodeControl(message);
+    // One send at a time: zeromq.js refuses a concurrent send (EBUSY).
+    this.#sending = this.#sending.then(() => this.#socket.send(part)).catch(() => undefined);
+  }
+
+  /** Says `message` (bye or drained) as the last word, then closes. Safe to call twice. */
+  async close(last?: ControlMessage): Promise<void> {
+    if (this.#closed) return;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    if (this.#helloTimer) clearInterval(this.#helloTimer);
+    if (last) this.send(last);
+    await Promise.race([this.#sending, new Promise((r) => setTimeout(r, 200))]);
+    this.#closed = true;
+    this.#socket.close();
+    await this.#loop;
+  }
+}
