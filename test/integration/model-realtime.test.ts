@@ -26,7 +26,16 @@ describe('models in real time', { timeout: 600_000 }, () => {
         playback: ['--output', join(dir, 'out-{stream}.wav')],
       });
       try {
-        const end = await pipeline.streamEnded(1);
+        let lsnrSeen = false;
+        const ended = pipeline.streamEnded(1);
+        let done = false;
+        void ended.then(() => (done = true));
+        while (!done && model === 'deepfilternet3') {
+          await new Promise((r) => setTimeout(r, 2000));
+          const sample = (await pipeline.scrape('inference')).find((s) => s.name === 'quell_inference_lsnr_db' && s.labels.stream === '1');
+          if (sample && Number.isFinite(sample.value) && sample.value > -30 && sample.value < 60) lsnrSeen = true;
+        }
+        const end = await ended;
         const [cap, inf, pb] = await Promise.all([pipeline.scrape('capture'), pipeline.scrape('inference'), pipeline.scrape('playback')]);
         const sent = metric(cap, 'quell_capture_chunks_sent_total');
         assert.equal(metric(cap, 'quell_capture_drops_total'), 0, 'capture drops');
@@ -36,6 +45,10 @@ describe('models in real time', { timeout: 600_000 }, () => {
         assert.equal(metric(pb, 'quell_playback_gaps_total'), 0, 'gaps');
         // The file sink drops the model's latency from the front, so the file is exactly as long as the input.
         assert.equal((await readWav(join(dir, 'out-1.wav'))).frameCount, long.length);
+        if (model === 'deepfilternet3') {
+          // The model's local SNR estimate is exported per stream while the stream lives (checked on the last scrape before the end).
+          assert.ok(lsnrSeen, 'quell_inference_lsnr_db was exported for the stream');
+        }
         const processing = metric(inf, 'quell_inference_chunk_processing_seconds_sum') / metric(inf, 'quell_inference_chunk_processing_seconds_count');
         process.stdout.write(`# ${model}: ${sent} chunks, mean processing ${(processing * 1e6).toFixed(0)} us per 10 ms chunk, latency p50 ${((end.latencyP50S as number) * 1000).toFixed(1)} ms p99 ${((end.latencyP99S as number) * 1000).toFixed(1)} ms\n`);
       } finally {

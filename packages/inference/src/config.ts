@@ -6,6 +6,8 @@ export const INFERENCE_OPTIONS = {
   modelDir: str('', "Folder with fetched models; '' = <repo>/models"),
   gain: num(0.5, 'Linear gain of the gain processor', { min: -100, max: 100 }),
   intraOpThreads: num(1, 'ONNX Runtime intra-op threads per session', { min: 1, max: 64, int: true }),
+  vadGate: bool(false, 'Voice-activity gate (DeepFilterNet3): mute hops whose estimated local SNR is below --vad-gate-threshold-db'),
+  vadGateThresholdDb: num(-10, 'Threshold of the voice-activity gate, dB (libDF uses -10)', { min: -100, max: 100 }),
   control: str(
     'tcp://127.0.0.1:5557',
     "Capture's control endpoint to register with (routed mode, docs/SWAP.md): capture answers with the endpoint to pull chunks from. '' = direct mode: pull from --input-endpoint",

@@ -12,6 +12,8 @@ export class InferenceMetrics {
   warmUpChunks = 0;
   audioFramesProcessed = 0;
   activeStreams = 0;
+  /** Last local-SNR estimate per stream, for models that make one (DeepFilterNet3). */
+  readonly lsnrByStream = new Map<number, number>();
   /** Processing and audio seconds since the last scrape, for the real-time factor. */
   processingSecondsWindow = 0;
   audioSecondsWindow = 0;
@@ -35,6 +37,7 @@ export class InferenceMetrics {
     s.counterByLabel('quell_inference_drops_total', this.drops);
     s.gauge('quell_inference_send_queue_depth_chunks', () => queue.depth);
     s.gauge('quell_inference_streams_active', () => this.activeStreams);
+    s.gaugeByLabels('quell_inference_lsnr_db', () => [...this.lsnrByStream].map(([stream, db]) => [{ stream: String(stream) }, db]));
     s.counter('quell_inference_auth_failures_total', zapRejections);
     s.gauge('quell_inference_realtime_factor', () => {
       const factor = this.audioSecondsWindow > 0 ? this.processingSecondsWindow / this.audioSecondsWindow : 0;

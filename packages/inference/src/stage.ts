@@ -29,6 +29,7 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
     modelDir: config.modelDir || defaultModelDir(),
     gain: config.gain,
     intraOpThreads: config.intraOpThreads,
+    vadGateThresholdDb: config.vadGate ? config.vadGateThresholdDb : undefined,
   });
   const node = config.nodeId || `${hostname()}:${process.pid}`;
   const routed = config.control !== '';

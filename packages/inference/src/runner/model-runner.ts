@@ -108,6 +108,8 @@ export class ModelRunner {
     m.processingSecondsWindow += elapsedS;
     m.audioSecondsWindow += header.frameCount / header.sampleRateHz;
     m.audioFramesProcessed += header.frameCount;
+    const lsnrDb = stream.processor.lsnrDb;
+    if (lsnrDb !== undefined && m.lsnrByStream.size < 1024) m.lsnrByStream.set(header.stream, lsnrDb);
     header.delayFrames += latency;
     header.flags = endOfStream && latency > 0 ? header.flags & ~FrameFlags.END_OF_STREAM : header.flags;
     await this.#send(header, output);
@@ -115,6 +117,7 @@ export class ModelRunner {
     if (latency > 0) await this.#flushTail(stream, header);
     this.#guard.forget(header.stream);
     this.#streams.delete(header.stream);
+    m.lsnrByStream.delete(header.stream);
     m.activeStreams = this.#streams.size;
   }
 

@@ -47,6 +47,7 @@ export const METRICS = {
   quell_inference_chunk_processing_seconds: spec('histogram', 'Model processing time per chunk'),
   quell_inference_realtime_factor: spec('gauge', 'Processing time divided by audio time over the last scrape interval (1 = just real time)'),
   quell_inference_streams_active: spec('gauge', 'Streams with live model state'),
+  quell_inference_lsnr_db: spec('gauge', 'Local SNR the model estimated for the last hop of each stream, dB (DeepFilterNet3 only)', ['stream']),
   quell_inference_model_info: spec('gauge', 'Model served by this inference node (value 1)', ['model', 'node']),
   quell_inference_auth_failures_total: spec('counter', 'CURVE handshakes this process refused (client key not on the allow-list)'),
   quell_inference_input_idle_seconds: spec('gauge', 'Seconds since inference last received a chunk (0 before the first); grows during a stall upstream'),
