@@ -189,7 +189,9 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
         framesPerBuffer: config.framesPerBuffer || chunkFrames,
         onChunk: (samples, captureTimeUs) => {
           if (stopping) return;
-          sender.send(samples, false, captureTimeUs);
+          // Stamped at send: the device's own estimate of the first frame's time can be seconds off right after
+          // opening (PulseAudio renders ahead), which would make playback's stale-chunk policy drop good audio.
+          sender.send(samples, false);
           // captureTimeUs is the chunk's first frame; the callback that completed it came one chunk later.
           metrics.deviceToSend.record((wallClockUs() - captureTimeUs - chunkUs) / 1e6);
         },
