@@ -202,6 +202,7 @@ describe('devices through PulseAudio', () => {
         chunksPlayed: metric(pb, 'quell_playback_chunks_played_total'),
         drops,
         dropsByStage: [metric(cap, 'quell_capture_drops_total'), metric(inf, 'quell_inference_drops_total'), metric(pb, 'quell_playback_drops_total')],
+        playbackDropsByReason: Object.fromEntries(pb.filter((x) => x.name === 'quell_playback_drops_total' && x.value > 0).map((x) => [x.labels.reason, x.value])),
         underrunsAfterPrefill: underruns,
         gaps: metric(pb, 'quell_playback_gaps_total'),
         captureOverflows: metric(cap, 'quell_capture_device_overflows_total'),

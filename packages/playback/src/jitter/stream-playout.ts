@@ -77,7 +77,9 @@ export class StreamPlayout {
     this.#metrics = metrics;
     // An arrival-driven file sink writes whatever comes, whenever: lateness does not make it play late.
     const clocked = jitterOptions.sink === 'device' || jitterOptions.clock === 'realtime' || (jitterOptions.clock === 'auto' && jitterOptions.sink !== 'file');
-    this.#maxLatencyUs = clocked ? (jitterOptions.maxLatencyMs ?? 0) * 1000 : 0;
+    // The device sink's drift corrector holds its own level and discards bursts; stale drops on top of it
+    // destabilised the level under load (pulseaudio-pipeline 3-minute test), so they apply to the null-sink clock only.
+    this.#maxLatencyUs = clocked && jitterOptions.sink !== 'device' ? (jitterOptions.maxLatencyMs ?? 0) * 1000 : 0;
     this.#stallThresholdMs = jitterOptions.stallThresholdMs ?? 0;
     this.#prefillChunks = jitterOptions.prefillChunks;
     // The device sink's drift corrector holds its own level (and discards bursts itself).
@@ -149,8 +151,9 @@ export class StreamPlayout {
       const latencyUs = wallClockUs() - chunk.captureTimeUs;
       if (latencyUs > this.#maxLatencyUs) {
         // Too old to play: the clock runs behind the stream (it started on a backlog, or playback was held up).
-        // Conceal this slot and skip what is buffered behind the newest chunks, so fresh audio plays next.
-        this.#metrics.drops.stale += 1 + this.jitter.dropOldest(this.#prefillChunks);
+        // Conceal this slot and skip what is buffered behind the newest chunks, so fresh audio plays next (the
+        // device sink's drift corrector discards bursts itself, so there only this chunk goes).
+        this.#metrics.drops.stale += 1 + (this.#deviceClocked ? 0 : this.jitter.dropOldest(this.#prefillChunks));
         status = 'missing';
       } else if (!this.#deviceClocked && latencyUs > this.#maxLatencyUs / 2 && this.jitter.depth > this.#prefillChunks + 2) {
         // Behind, with fresher chunks waiting: play this one, then skip the backlog rather than stay late for good.
