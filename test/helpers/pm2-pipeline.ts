@@ -48,6 +48,33 @@ export interface FaultReport {
   othersAnswered: boolean;
 }
 
+/** Free loopback ports for one pm2 run: capture's control socket, playback's input, and the three metrics ports. */
+export interface Pm2Ports {
+  control: number;
+  playback: number;
+  metrics: Record<StageName, number>;
+}
+
+/**
+ * The env that points the ecosystem's three stages at fresh ports and a
+ * private PM2_HOME under `dir` (routed mode: inference registers on capture's
+ * control socket). Callers add the source, model and sink they need.
+ */
+export async function pm2PortEnv(dir: string): Promise<{ env: NodeJS.ProcessEnv; ports: Pm2Ports }> {
+  const [control, playback, m1, m2, m3] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const env = {
+    PM2_HOME: join(dir, 'pm2'),
+    QUELL_CAPTURE_CONTROL: `tcp://127.0.0.1:${control}`,
+    QUELL_INFERENCE_CONTROL: `tcp://127.0.0.1:${control}`,
+    QUELL_INFERENCE_OUTPUT_ENDPOINT: `tcp://127.0.0.1:${playback}`,
+    QUELL_PLAYBACK_ENDPOINT: `tcp://127.0.0.1:${playback}`,
+    QUELL_CAPTURE_METRICS_PORT: String(m1),
+    QUELL_INFERENCE_METRICS_PORT: String(m2),
+    QUELL_PLAYBACK_METRICS_PORT: String(m3),
+  };
+  return { env, ports: { control, playback, metrics: { capture: m1, inference: m2, playback: m3 } } };
+}
+
 /**
  * The three stages under pm2 from ecosystem.config.js, headless (synth tone
  * in, clocked null sink out, so playback runs on a clock and counts
@@ -63,19 +90,11 @@ export class Pm2Pipeline {
   }
 
   static async start(dir: string, model = 'gain', extraEnv: NodeJS.ProcessEnv = {}): Promise<Pm2Pipeline> {
-    const [capturePort, playbackPort, m1, m2, m3] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const { env: portEnv, ports } = await pm2PortEnv(dir);
     const env = {
-      PM2_HOME: join(dir, 'pm2'),
-      QUELL_CAPTURE_ENDPOINT: `tcp://127.0.0.1:${capturePort}`,
-      QUELL_INFERENCE_INPUT_ENDPOINT: `tcp://127.0.0.1:${capturePort}`,
-      // Routed mode (docs/SWAP.md): inference registers on capture's control socket.
-      QUELL_CAPTURE_CONTROL: `tcp://127.0.0.1:${capturePort}`,
-      QUELL_INFERENCE_CONTROL: `tcp://127.0.0.1:${capturePort}`,
-      QUELL_INFERENCE_OUTPUT_ENDPOINT: `tcp://127.0.0.1:${playbackPort}`,
-      QUELL_PLAYBACK_ENDPOINT: `tcp://127.0.0.1:${playbackPort}`,
-      QUELL_CAPTURE_METRICS_PORT: String(m1),
-      QUELL_INFERENCE_METRICS_PORT: String(m2),
-      QUELL_PLAYBACK_METRICS_PORT: String(m3),
+      ...portEnv,
+      QUELL_CAPTURE_ENDPOINT: `tcp://127.0.0.1:${ports.control}`,
+      QUELL_INFERENCE_INPUT_ENDPOINT: `tcp://127.0.0.1:${ports.control}`,
       QUELL_CAPTURE_SOURCE: 'synth',
       QUELL_CAPTURE_SYNTH_DURATION_S: '0',
       QUELL_INFERENCE_MODEL: model,
@@ -85,7 +104,7 @@ export class Pm2Pipeline {
       QUELL_PLAYBACK_OUTPUT: join(dir, 'out-{stream}.wav'),
       ...extraEnv,
     };
-    const p = new Pm2Pipeline(env, { capture: m1, inference: m2, playback: m3 });
+    const p = new Pm2Pipeline(env, ports.metrics);
     const started = await p.pm2('start', 'ecosystem.config.js');
     if (started.code !== 0) throw new Error(`pm2 start failed: ${started.stderr}`);
     for (let i = 0; i < 100; i++) {

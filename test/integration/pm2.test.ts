@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { readWav, scrapeMetrics, sumSamples } from '@quell/runtime';
 import { tempDir } from '../helpers/pipeline.js';
-import { freePort } from '../helpers/ports.js';
+import { pm2PortEnv } from '../helpers/pm2-pipeline.js';
 import { REPO_ROOT, run } from '../helpers/run.js';
 
 const PM2 = join(REPO_ROOT, 'node_modules', '.bin', 'pm2');
@@ -19,18 +19,12 @@ async function answers(port: number): Promise<boolean> {
 describe('pm2', { timeout: 120_000 }, () => {
   it('pm2 start ecosystem.config.js brings up all three stages, audio flows, pm2 delete stops them cleanly', async () => {
     const dir = await tempDir();
-    const [capturePort, playbackPort, m1, m2, m3] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const { env: portEnv, ports } = await pm2PortEnv(dir);
+    const { capture: m1, inference: m2, playback: m3 } = ports.metrics;
     const env = {
-      PM2_HOME: join(dir, 'pm2'),
-      QUELL_CAPTURE_ENDPOINT: `tcp://127.0.0.1:${capturePort}`,
-      QUELL_INFERENCE_INPUT_ENDPOINT: `tcp://127.0.0.1:${capturePort}`,
-      QUELL_CAPTURE_CONTROL: `tcp://127.0.0.1:${capturePort}`,
-      QUELL_INFERENCE_CONTROL: `tcp://127.0.0.1:${capturePort}`,
-      QUELL_INFERENCE_OUTPUT_ENDPOINT: `tcp://127.0.0.1:${playbackPort}`,
-      QUELL_PLAYBACK_ENDPOINT: `tcp://127.0.0.1:${playbackPort}`,
-      QUELL_CAPTURE_METRICS_PORT: String(m1),
-      QUELL_INFERENCE_METRICS_PORT: String(m2),
-      QUELL_PLAYBACK_METRICS_PORT: String(m3),
+      ...portEnv,
+      QUELL_CAPTURE_ENDPOINT: `tcp://127.0.0.1:${ports.control}`,
+      QUELL_INFERENCE_INPUT_ENDPOINT: `tcp://127.0.0.1:${ports.control}`,
       QUELL_PLAYBACK_OUTPUT: join(dir, 'out-{stream}.wav'),
       // Headless: the ecosystem defaults to devices; CI has none, so a synth tone into a WAV file.
       QUELL_CAPTURE_SOURCE: 'synth',
