@@ -25,7 +25,9 @@ const stage = (name, env) => ({
   stop_exit_codes: [2],
   max_restarts: 50,
   exp_backoff_restart_delay: 200,
-  env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, process.env[k] ?? v])),
+  // Niceness -10 keeps audio flowing while the machine does other work; without
+  // root or CAP_SYS_NICE the stage logs a warning and runs at normal priority.
+  env: Object.fromEntries(Object.entries({ [`QUELL_${name.toUpperCase()}_PRIORITY`]: '-10', ...env }).map(([k, v]) => [k, process.env[k] ?? v])),
 });
 
 module.exports = {

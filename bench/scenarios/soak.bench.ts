@@ -34,4 +34,4 @@ const rows = (['capture', 'inference', 'playback'] as const).map((stage) => {
 const lat = report.latencyByMinuteS;
 const creepMs = (lat[lat.length - 1] - lat[0]) * 1000;
 printTable(`soak: ${seconds} s of DTLN, drops ${report.drops}, gaps ${report.gaps}, underruns ${report.underruns}, latency first ${(lat[0] * 1000).toFixed(2)} ms last ${(lat[lat.length - 1] * 1000).toFixed(2)} ms (creep ${creepMs.toFixed(2)} ms)`, rows);
-console.log(`\nwrote ${writeResult('soak', { seconds, model: 'dtln', sink: 'null (clocked)' }, { drops: report.drops, gaps: report.gaps, underruns: report.underruns, chunksPlayed: report.chunksPlayed, latencyByMinuteMs: lat.map((x) => x * 1000), creepMs, stages: rows })}`);
+console.log(`\nwrote ${writeResult('soak', { seconds, model: 'dtln', sink: 'null (clocked)', prefillChunks: 8, priority: -10 }, { drops: report.drops, dropsByReason: report.dropsByReason, gaps: report.gaps, underruns: report.underruns, chunksPlayed: report.chunksPlayed, latencyByMinuteMs: lat.map((x) => x * 1000), creepMs, stages: rows })}`);

@@ -40,38 +40,39 @@ function stageSample(m: MetricSample[], atS: number): StageSample {
 }
 
 /**
- * Runs speech (the shared recording, looped into one file of `seconds`)
- * through the three stages in real time with playback on a clocked null sink
- * (a stand-in for a device: reads happen on the clock, so underruns count),
- * sampling every stage's memory, event-loop delay and GC every 10 s.
+ * Runs speech (the shared recording, looped by the file source) through the
+ * three stages in real time for `seconds`, with playback on a clocked null
+ * sink (a stand-in for a device: reads happen on the clock, so underruns
+ * count), sampling every stage's memory, event-loop delay and GC every 10 s.
+ * The stages run at niceness -10 (`--priority`), as a real-time audio
+ * pipeline should on a machine doing other work.
  */
 export async function runSoak(dir: string, model: string, seconds: number, onSample?: (s: SoakReport) => void): Promise<SoakReport> {
   const speech = (await testAudio('speech_noisy_snr0_48k.wav')).samples;
-  const long = new Float32Array(48_000 * seconds);
-  for (let i = 0; i < long.length; i++) long[i] = speech[i % speech.length];
-  const input = await writeMono(dir, 'soak.wav', long, 48_000);
+  const input = await writeMono(dir, 'speech.wav', speech, 48_000);
+  const priority = ['--priority=-10'];
   const pipeline: RunningPipeline = await startPipeline({
-    capture: ['--source', 'file', '--files', input],
-    inference: ['--model', model],
+    capture: ['--source', 'file', '--files', input, '--loop', ...priority],
+    inference: ['--model', model, ...priority],
     // 80 ms of playout buffer: what a device path runs with on a loaded 2-core machine (the device sink adapts its
     // target to measured jitter; the clocked null sink has a fixed one).
-    playback: ['--sink', 'null', '--clock', 'realtime', '--prefill-chunks', '8'],
+    playback: ['--sink', 'null', '--clock', 'realtime', '--prefill-chunks', '8', ...priority],
   });
   const report: SoakReport = { seconds, model, samples: { capture: [], inference: [], playback: [] }, latencyByMinuteS: [], drops: 0, dropsByReason: {}, gaps: 0, underruns: 0, chunksPlayed: 0 };
   const started = performance.now();
+  const elapsedS = (): number => (performance.now() - started) / 1000;
   let lastLatencySum = 0;
   let lastLatencyCount = 0;
   let minuteMark = 60;
   try {
-    const ended = pipeline.streamEnded(1);
-    let done = false;
-    void ended.then(() => (done = true));
-    while (!done) {
-      await Promise.race([sleep(10_000), ended]);
-      const atS = (performance.now() - started) / 1000;
+    for (let finished = false; !finished; ) {
+      await sleep(Math.min(10_000, Math.max(0, (seconds - elapsedS()) * 1000)));
+      const atS = elapsedS();
+      // Timers may fire a little early; the last round is the one that reaches `seconds`.
+      finished = atS >= seconds - 0.1;
       for (const stage of ['capture', 'inference', 'playback'] as const) report.samples[stage].push(stageSample(await pipeline.scrape(stage), atS));
       const pb = await pipeline.scrape('playback');
-      if (atS >= minuteMark || done) {
+      if (atS >= minuteMark || finished) {
         const sum = sumSamples(pb, 'quell_playback_latency_seconds_sum');
         const count = sumSamples(pb, 'quell_playback_latency_seconds_count');
         if (count > lastLatencyCount) report.latencyByMinuteS.push((sum - lastLatencySum) / (count - lastLatencyCount));

@@ -13,7 +13,7 @@ describe('3 minute real-time soak (DTLN)', { timeout: 400_000 }, () => {
     assert.equal(report.drops, 0, `drops ${JSON.stringify(report.dropsByReason)}`);
     assert.equal(report.gaps, 0, 'gaps');
     assert.equal(report.underruns, 0, 'underruns after prefill');
-    assert.ok(report.chunksPlayed >= 18_000, `${report.chunksPlayed} chunks played`);
+    assert.ok(report.chunksPlayed >= 17_500, `${report.chunksPlayed} chunks played`);
     const lines: string[] = [];
     for (const stage of ['capture', 'inference', 'playback'] as const) {
       const samples = report.samples[stage];

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
@@ -46,6 +46,35 @@ describe('stage start-up and shutdown', { timeout: 60_000 }, () => {
     assert.ok(out.frameCount > 48_000 * 0.5, `${out.frameCount} frames`);
     // A sine at 0.25 * 0.5 gain, with nothing concealed: no sample beyond the amplitude.
     assert.ok(out.samples.every((x) => Math.abs(x) <= 0.125 + 1e-6));
+  });
+});
+
+describe('scheduling priority', { timeout: 60_000 }, () => {
+  /** Niceness of every thread of a process, from /proc/<pid>/task/<tid>/stat (field 19). */
+  async function threadNiceness(pid: number): Promise<number[]> {
+    const tids = await readdir(`/proc/${pid}/task`);
+    const stats = await Promise.all(tids.map((tid) => readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8')));
+    // Fields after the parenthesised command name (which may hold spaces) start at field 3.
+    return stats.map((stat) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+
+  it('--priority sets every thread of every stage, ONNX Runtime pool included', async () => {
+    const dir = await tempDir();
+    const pipeline = await startPipeline({
+      capture: ['--source', 'synth', '--priority', '5'],
+      inference: ['--model', 'dtln', '--priority', '5'],
+      playback: ['--output', join(dir, 'out-{stream}.wav'), '--priority', '5'],
+    });
+    try {
+      await sleep(1000);
+      for (const stage of [pipeline.capture, pipeline.inference, pipeline.playback]) {
+        const niceness = await threadNiceness(stage.child.pid!);
+        assert.ok(niceness.length > 1, `${stage.stage}: ${niceness.length} threads`);
+        assert.deepEqual(new Set(niceness), new Set([5]), `${stage.stage}: ${niceness.join(' ')}`);
+      }
+    } finally {
+      await pipeline.stop();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { bool, endpoint, LINK_SECURITY_OPTIONS, list, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
+import { bool, endpoint, LINK_SECURITY_OPTIONS, PROCESS_OPTIONS, list, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
 
 /** Every capture option, declared once; flags and env names derive from the keys. */
 export const CAPTURE_OPTIONS = {
@@ -39,6 +39,7 @@ export const CAPTURE_OPTIONS = {
   metricsPort: num(9101, 'Metrics HTTP port; 0 = any free port', { min: 0, max: 65_535, int: true }),
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, 'info', 'Log level'),
   ...LINK_SECURITY_OPTIONS,
+  ...PROCESS_OPTIONS,
 };
 
 export type CaptureConfig = ConfigOf<typeof CAPTURE_OPTIONS>;

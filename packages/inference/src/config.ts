@@ -1,4 +1,4 @@
-import { bool, endpoint, LINK_SECURITY_OPTIONS, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
+import { bool, endpoint, LINK_SECURITY_OPTIONS, PROCESS_OPTIONS, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
 
 /** Every inference option, declared once; flags and env names derive from the keys. */
 export const INFERENCE_OPTIONS = {
@@ -33,6 +33,7 @@ export const INFERENCE_OPTIONS = {
   metricsPort: num(9102, 'Metrics HTTP port; 0 = any free port', { min: 0, max: 65_535, int: true }),
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, 'info', 'Log level'),
   ...LINK_SECURITY_OPTIONS,
+  ...PROCESS_OPTIONS,
   /** Test hook: fraction of processed chunks to drop before sending (deterministic PRNG). */
   testDropRate: num(0, 'TEST HOOK: drop this fraction of outgoing chunks (counted as reason "injected")', { min: 0, max: 1 }),
   /** Test hook: busy-wait per model call, emulating a model too heavy for the machine. */

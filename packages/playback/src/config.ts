@@ -1,4 +1,4 @@
-import { bool, endpoint, LINK_SECURITY_OPTIONS, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
+import { bool, endpoint, LINK_SECURITY_OPTIONS, PROCESS_OPTIONS, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
 
 /** Every playback option, declared once; flags and env names derive from the keys. */
 export const PLAYBACK_OPTIONS = {
@@ -28,6 +28,7 @@ export const PLAYBACK_OPTIONS = {
   metricsPort: num(9103, 'Metrics HTTP port; 0 = any free port', { min: 0, max: 65_535, int: true }),
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, 'info', 'Log level'),
   ...LINK_SECURITY_OPTIONS,
+  ...PROCESS_OPTIONS,
 };
 
 export type PlaybackConfig = ConfigOf<typeof PLAYBACK_OPTIONS>;

@@ -19,5 +19,6 @@ export * from './lifecycle/run-stage.js';
 export * from './wav/wav-file-writer.js';
 export * from './audio-device/index.js';
 export * from './lifecycle/quiet.js';
+export * from './lifecycle/process-priority.js';
 export * from './errors.js';
 export * from './dsp/kaiser-window.js';
