@@ -3,7 +3,12 @@
  * onnxruntime-node floor, per model, measured side by side in one run.
  *
  * Variants per model (dtln, gtcrn, deepfilternet3):
- * - `floor`: bare session.run calls for one model hop, state fed back (bench/lib/ort-floor.ts).
+ * - `floor (public API)`: onnxruntime-node's async session.run calls for one
+ *   model hop, state fed back (bench/lib/ort-floor.ts); not for deepfilternet3,
+ *   whose streaming graphs exist only inside Quell.
+ * - `floor (native)`: the same calls on the native session run synchronously
+ *   into preallocated outputs: the least ONNX Runtime itself costs. Ratios
+ *   are to this, the stricter floor; `ratio_to_public` to the other.
  * - `processor @native`: Quell's StreamProcessor in this process at the
  *   model's own rate, fed one hop at a time (adds framing, FFT, masks, DSP).
  * - `stage @native`: the real inference stage process, fed as fast as it
@@ -13,8 +18,14 @@
  * - `stage @48k`: the same at a 48 kHz device rate, so 16 kHz models add
  *   streaming resampling both ways and the high-band path.
  * - `quell process --fast`: the whole pipeline on a 48 kHz file, wall clock.
+ * - `floor (native) real time` and `stage @native real time`: the same two at
+ *   the cadence of a live call: one 10 ms chunk's hops every 10 ms (the stage
+ *   fed by a real-time capture). Idle gaps between hops make every hop slower
+ *   (caches and the core go cold), so these two are compared with each other.
+ * Every other row is back to back (as fast as it goes). `ratio_to_floor` is to
+ * the native floor of the same cadence.
  * Fields: us_per_hop (mean µs per model hop; stage chunks are converted by
- * hop/chunk duration), p99_us_per_hop (floor and processor only), ratio_to_floor,
+ * hop/chunk duration), p99_us_per_hop (floor and processor only), ratio_to_floor, ratio_to_public,
  * x_realtime (audio seconds per processing second). Goal: stage @native within 1.2x of the floor;
  * the @48k row shows what device-rate resampling adds on top.
  */
@@ -48,9 +59,25 @@ async function timeHops(run: () => Promise<void> | void, hops: number): Promise<
   return us;
 }
 
-async function stageRun(model: string, input: string, rateHz: number): Promise<{ usPerChunk: number; audioS: number; processingS: number }> {
+/** Runs `hop` at a live cadence: every 10 ms, the hops a 10 ms chunk at `rateHz` completes. Mean µs per hop. */
+async function pacedFloorUsPerHop(hop: () => Promise<void> | void, hopFrames: number, rateHz: number, seconds: number): Promise<number> {
+  const chunkFrames = rateHz / 100;
+  let pending = 0;
+  let hops = 0;
+  let totalNs = 0;
+  for (let chunk = 0; chunk < seconds * 100; chunk++) {
+    await new Promise((r) => setTimeout(r, 10));
+    pending += chunkFrames;
+    const t = monotonicNs();
+    for (; pending >= hopFrames; pending -= hopFrames, hops++) await hop();
+    totalNs += monotonicNs() - t;
+  }
+  return totalNs / hops / 1000;
+}
+
+async function stageRun(model: string, input: string, rateHz: number, pace: 'fast' | 'realtime' = 'fast'): Promise<{ usPerChunk: number; audioS: number; processingS: number }> {
   const playback = new StageProcess('playback', ['--endpoint', 'tcp://127.0.0.1:*', '--sink', 'null', '--clock', 'arrival', '--metrics-port', '0', '--log-level', 'warn']);
-  const capture = new StageProcess('capture', ['--control', 'tcp://127.0.0.1:*', '--source', 'file', '--files', input, '--pace', 'fast', '--metrics-port', '0', '--log-level', 'warn']);
+  const capture = new StageProcess('capture', ['--control', 'tcp://127.0.0.1:*', '--source', 'file', '--files', input, '--pace', pace, '--metrics-port', '0', '--log-level', 'warn']);
   const ends: unknown[] = [];
   playback.onMessage((m) => m.type === 'stream-end' && ends.push(m));
   const [pb, cap] = await Promise.all([playback.ready, capture.ready]);
@@ -82,12 +109,23 @@ await writeFile(input, encodeWav(long, 48_000, 1));
 const to16k = new PolyphaseResampler(48_000, 16_000);
 const long16 = new Float32Array(to16k.maxOutputFrames(long.length));
 const input16 = join(dir, 'speech16k.wav');
-await writeFile(input16, encodeWav(long16.subarray(0, to16k.process(long, long16)), 16_000, 1));
+const speech16 = long16.subarray(0, to16k.process(long, long16));
+await writeFile(input16, encodeWav(speech16, 16_000, 1));
+// One pass of the recording for the real-time rows (they take its length in wall time).
+const REALTIME_S = speech.length / 48_000;
+const once48 = join(dir, 'speech48k-once.wav');
+const once16 = join(dir, 'speech16k-once.wav');
+await writeFile(once48, encodeWav(speech, 48_000, 1));
+await writeFile(once16, encodeWav(speech16.subarray(0, Math.floor(speech16.length / 3)), 16_000, 1));
 
 const rows: Record<string, string | number>[] = [];
 for (const [model, { rateHz, hopFrames }] of Object.entries(MODELS)) {
   const hopS = hopFrames / rateHz;
-  const floor = percentiles(await timeHops(await floorHop(model, DEFAULT_MODEL_STORE_DIR), HOPS));
+  const nativeFloorHop = await floorHop(model, DEFAULT_MODEL_STORE_DIR, 'native');
+  const floor = percentiles(await timeHops(nativeFloorHop, HOPS));
+  const pacedFloorUs = await pacedFloorUsPerHop(nativeFloorHop, hopFrames, rateHz, REALTIME_S);
+  const publicFloor = model === 'deepfilternet3' ? undefined : percentiles(await timeHops(await floorHop(model, DEFAULT_MODEL_STORE_DIR, 'public'), HOPS));
+  const toPublic = (us: number): number | string => (publicFloor ? us / publicFloor.mean : '-');
   const processor = await createProcessor(model, { modelDir: DEFAULT_MODEL_STORE_DIR });
   const stream = processor.createStream(rateHz, 1);
   const hopIn = new Float32Array(hopFrames).map((_, i) => Math.sin(i) * 0.1);
@@ -99,12 +137,19 @@ for (const [model, { rateHz, hopFrames }] of Object.entries(MODELS)) {
   const stageUsPerHop = stage.usPerChunk / (0.01 / hopS);
   const atNative = rateHz === 48_000 ? stage : await stageRun(model, input16, rateHz);
   const nativeUsPerHop = atNative.usPerChunk / (0.01 / hopS);
+  const realtime = await stageRun(model, rateHz === 48_000 ? once48 : once16, rateHz, 'realtime');
+  const realtimeUsPerHop = realtime.usPerChunk / (0.01 / hopS);
   const wallX = processFast(model, input, join(dir, `${model}.wav`));
-  rows.push({ model, variant: 'floor', us_per_hop: floor.mean, p99_us_per_hop: floor.p99, ratio_to_floor: 1, x_realtime: hopS / (floor.mean / 1e6) });
-  rows.push({ model, variant: 'processor @native', us_per_hop: native.mean, p99_us_per_hop: native.p99, ratio_to_floor: native.mean / floor.mean, x_realtime: hopS / (native.mean / 1e6) });
-  rows.push({ model, variant: 'stage @native', us_per_hop: nativeUsPerHop, p99_us_per_hop: '-', ratio_to_floor: nativeUsPerHop / floor.mean, x_realtime: atNative.audioS / atNative.processingS });
-  rows.push({ model, variant: 'stage @48k', us_per_hop: stageUsPerHop, p99_us_per_hop: '-', ratio_to_floor: stageUsPerHop / floor.mean, x_realtime: stage.audioS / stage.processingS });
-  rows.push({ model, variant: 'quell process --fast', us_per_hop: '-', p99_us_per_hop: '-', ratio_to_floor: '-', x_realtime: wallX });
+  if (publicFloor) {
+    rows.push({ model, variant: 'floor (public API)', us_per_hop: publicFloor.mean, p99_us_per_hop: publicFloor.p99, ratio_to_floor: publicFloor.mean / floor.mean, ratio_to_public: 1, x_realtime: hopS / (publicFloor.mean / 1e6) });
+  }
+  rows.push({ model, variant: 'floor (native)', us_per_hop: floor.mean, p99_us_per_hop: floor.p99, ratio_to_floor: 1, ratio_to_public: toPublic(floor.mean), x_realtime: hopS / (floor.mean / 1e6) });
+  rows.push({ model, variant: 'processor @native', us_per_hop: native.mean, p99_us_per_hop: native.p99, ratio_to_floor: native.mean / floor.mean, ratio_to_public: toPublic(native.mean), x_realtime: hopS / (native.mean / 1e6) });
+  rows.push({ model, variant: 'stage @native', us_per_hop: nativeUsPerHop, p99_us_per_hop: '-', ratio_to_floor: nativeUsPerHop / floor.mean, ratio_to_public: toPublic(nativeUsPerHop), x_realtime: atNative.audioS / atNative.processingS });
+  rows.push({ model, variant: 'stage @48k', us_per_hop: stageUsPerHop, p99_us_per_hop: '-', ratio_to_floor: stageUsPerHop / floor.mean, ratio_to_public: toPublic(stageUsPerHop), x_realtime: stage.audioS / stage.processingS });
+  rows.push({ model, variant: 'floor (native) real time', us_per_hop: pacedFloorUs, p99_us_per_hop: '-', ratio_to_floor: 1, ratio_to_public: '-', x_realtime: hopS / (pacedFloorUs / 1e6) });
+  rows.push({ model, variant: 'stage @native real time', us_per_hop: realtimeUsPerHop, p99_us_per_hop: '-', ratio_to_floor: realtimeUsPerHop / pacedFloorUs, ratio_to_public: '-', x_realtime: realtime.audioS / realtime.processingS });
+  rows.push({ model, variant: 'quell process --fast', us_per_hop: '-', p99_us_per_hop: '-', ratio_to_floor: '-', ratio_to_public: '-', x_realtime: wallX });
 }
-printTable('inference: Quell vs the raw onnxruntime floor (goal: stage within 1.2x)', rows);
+printTable('inference: Quell vs the raw onnxruntime floor (goal: stage within 1.2x of the floor at the same cadence)', rows);
 console.log(`\nwrote ${writeResult('inference', { hops: HOPS, chunkMs: 10, deviceRateHz: 48_000, input: '3x speech_noisy_snr0_48k.wav' }, { rows })}`);

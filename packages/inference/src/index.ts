@@ -12,4 +12,5 @@ export * from './quality/mix-at-snr.js';
 export * from './resampling/polyphase-resampler.js';
 export * from './processors/run-offline.js';
 export { Dfn3Networks } from './models/deepfilternet3/dfn3-networks.js';
+export { createFloatTensor, createSession, OrtSession } from './onnx/session-factory.js';
 export { parseDfn3Config } from './models/deepfilternet3/config.js';

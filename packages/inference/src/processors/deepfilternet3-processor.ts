@@ -162,7 +162,7 @@ export class DeepFilterNet3Stream implements StreamProcessor {
         this.#fill += take;
         pos += take;
         if (this.#fill === hop) {
-          await this.#runHop();
+          this.#runHop();
           this.#fill = 0;
         }
       }
@@ -171,10 +171,10 @@ export class DeepFilterNet3Stream implements StreamProcessor {
     }
   }
 
-  async #runHop(): Promise<void> {
+  #runHop(): void {
     const net = this.#net;
     this.#dsp.analyse(this.#hopIn, net.featErb, net.featSpec);
-    await net.run();
+    net.run();
     this.#lsnrDb = net.lsnrDb;
     const gate = this.#vadThresholdDb;
     if (gate !== undefined && this.#lsnrDb < gate) {

@@ -34,7 +34,7 @@ export class DtlnModelState implements HopModelState {
     this.#stage2 = stage2;
   }
 
-  async runHop(input: Float32Array, output: Float32Array): Promise<void> {
+  runHop(input: Float32Array, output: Float32Array): void {
     const hop = DTLN_HOP_FRAMES;
     const block = this.#inBlock;
     block.copyWithin(0, hop);
@@ -45,7 +45,7 @@ export class DtlnModelState implements HopModelState {
     const spec = fft.spectrum;
     const mag = tensorData(this.#magnitude);
     for (let k = 0; k < 257; k++) mag[k] = Math.hypot(spec[2 * k], spec[2 * k + 1]);
-    await this.#stage1.run(
+    this.#stage1.run(
       { input_2: this.#magnitude, input_3: this.#state1 },
       { activation_2: this.#mask, tf_op_layer_stack_2: this.#state1Next },
     );
@@ -62,7 +62,7 @@ export class DtlnModelState implements HopModelState {
       spec[2 * k + 1] *= mask[k];
     }
     fft.inverse(tensorData(this.#maskedBlock));
-    await this.#stage2.run(
+    this.#stage2.run(
       { input_4: this.#maskedBlock, input_5: this.#state2 },
       { conv1d_3: this.#stage2Out, tf_op_layer_stack_5: this.#state2Next },
     );

@@ -41,7 +41,7 @@ export class GtcrnModelState implements HopModelState {
     this.#session = session;
   }
 
-  async runHop(input: Float32Array, output: Float32Array): Promise<void> {
+  runHop(input: Float32Array, output: Float32Array): void {
     const n = GTCRN_FFT_FRAMES;
     const hop = GTCRN_HOP_FRAMES;
     const win = this.#window;
@@ -57,7 +57,7 @@ export class GtcrnModelState implements HopModelState {
     // mix is [1, 257, 1, 2]: re and im of each bin side by side.
     const mix = tensorData(this.#mix);
     for (let i = 0; i < 2 * BIN_COUNT; i++) mix[i] = spec[i];
-    await this.#session.run(
+    this.#session.run(
       { mix: this.#mix, conv_cache: this.#conv, tra_cache: this.#tra, inter_cache: this.#inter },
       { enh: this.#enh, conv_cache_out: this.#convNext, tra_cache_out: this.#traNext, inter_cache_out: this.#interNext },
     );

@@ -44,6 +44,6 @@ export class HopModelProcessor implements Processor {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const s of this.#sessions) await s.release();
+    for (const s of this.#sessions) s.release();
   }
 }

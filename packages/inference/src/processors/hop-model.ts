@@ -10,6 +10,6 @@ export interface HopModelState {
    * (overlap-add delay: DTLN 384, GTCRN 256).
    */
   readonly modelDelayFrames: number;
-  /** Consumes exactly one hop of `input` and fills one hop of `output`. */
-  runHop(input: Float32Array, output: Float32Array): Promise<void>;
+  /** Consumes exactly one hop of `input` and fills one hop of `output`, synchronously (no event-loop turn inside a chunk). */
+  runHop(input: Float32Array, output: Float32Array): void;
 }

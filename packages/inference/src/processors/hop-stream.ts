@@ -28,7 +28,7 @@ export class HopStream implements StreamProcessor {
     this.#fifo.pushZeros(hop - 1);
   }
 
-  async process(input: Float32Array, output: Float32Array): Promise<void> {
+  process(input: Float32Array, output: Float32Array): void {
     if (this.#closed) throw new Error('HopStream.process() after close()');
     const hop = this.#hopIn.length;
     let pos = 0;
@@ -38,7 +38,7 @@ export class HopStream implements StreamProcessor {
       this.#fill += take;
       pos += take;
       if (this.#fill === hop) {
-        await this.#model.runHop(this.#hopIn, this.#hopOut);
+        this.#model.runHop(this.#hopIn, this.#hopOut);
         this.#fifo.push(this.#hopOut);
         this.#fill = 0;
       }

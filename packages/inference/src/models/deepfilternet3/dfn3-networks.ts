@@ -1,12 +1,12 @@
-import * as ort from 'onnxruntime-node';
+import { createFloatTensor, createSession, type OrtFeeds, type OrtSession, type SessionTuning } from '../../onnx/session-factory.js';
 import type { Dfn3Config } from './config.js';
 import { rewriteForStreaming, type StreamingState } from './graph-rewrite.js';
 
-type Feeds = Record<string, ort.Tensor>;
+type Feeds = OrtFeeds;
 
 /** One of the three graphs, rewritten to run one hop per call. */
 interface StreamingSession {
-  session: ort.InferenceSession;
+  session: OrtSession;
   states: StreamingState[];
   /** Output name -> dims of a one-hop run (states included). */
   outputDims: Map<string, number[]>;
@@ -19,24 +19,18 @@ export interface Dfn3NetworkOptions {
 
 const ENC_OUTPUTS = ['e0', 'e1', 'e2', 'e3', 'emb', 'c0', 'lsnr'] as const;
 
-function floatTensor(dims: readonly number[]): ort.Tensor {
-  let size = 1;
-  for (const d of dims) size *= d;
-  return new ort.Tensor('float32', new Float32Array(size), dims);
-}
-
 async function loadStreaming(
   bytes: Uint8Array,
-  options: ort.InferenceSession.SessionOptions,
+  tuning: SessionTuning,
   oneHopInputs: Record<string, number[]>,
 ): Promise<StreamingSession> {
   const { bytes: rewritten, states } = rewriteForStreaming(bytes);
-  const session = await ort.InferenceSession.create(rewritten, options);
+  const session = await createSession(rewritten, tuning);
   // One zero run learns every output's one-hop shape and warms the session up.
   const feeds: Feeds = {};
-  for (const [name, dims] of Object.entries(oneHopInputs)) feeds[name] = floatTensor(dims);
-  for (const s of states) feeds[s.inputName] = floatTensor(s.dims);
-  const results = await session.run(feeds);
+  for (const [name, dims] of Object.entries(oneHopInputs)) feeds[name] = createFloatTensor(dims);
+  for (const s of states) feeds[s.inputName] = createFloatTensor(s.dims);
+  const results = session.runAllocating(feeds);
   const outputDims = new Map<string, number[]>();
   for (const name of session.outputNames) outputDims.set(name, [...results[name].dims]);
   return { session, states, outputDims };
@@ -66,14 +60,7 @@ export class Dfn3Networks {
     config: Dfn3Config,
     options: Dfn3NetworkOptions = {},
   ): Promise<Dfn3Networks> {
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: options.intraOpThreads ?? 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      logSeverityLevel: 3,
-    };
+    const sessionOptions: SessionTuning = { intraOpThreads: options.intraOpThreads ?? 1 };
     const { nbErb, nbDf } = config;
     const enc = await loadStreaming(graphs.enc, sessionOptions, {
       feat_erb: [1, 1, 1, nbErb],
@@ -104,13 +91,15 @@ export class Dfn3Networks {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([this.#enc.session.release(), this.#erbDec.session.release(), this.#dfDec.session.release()]);
+    this.#enc.session.release();
+    this.#erbDec.session.release();
+    this.#dfDec.session.release();
   }
 }
 
 /** The feeds and fetches of one graph for both halves of the state double buffer. */
 interface GraphRun {
-  session: ort.InferenceSession;
+  session: OrtSession;
   feeds: [Feeds, Feeds];
   fetches: [Feeds, Feeds];
 }
@@ -141,11 +130,11 @@ export class Dfn3NetworkState {
       return d;
     };
     const encOut: Feeds = {};
-    for (const name of ENC_OUTPUTS) encOut[name] = floatTensor(dims(enc, name));
-    const featErb = floatTensor([1, 1, 1, config.nbErb]);
-    const featSpec = floatTensor([1, 2, 1, config.nbDf]);
-    const m = floatTensor(dims(erbDec, 'm'));
-    const coefs = floatTensor(dims(dfDec, 'coefs'));
+    for (const name of ENC_OUTPUTS) encOut[name] = createFloatTensor(dims(enc, name));
+    const featErb = createFloatTensor([1, 1, 1, config.nbErb]);
+    const featSpec = createFloatTensor([1, 2, 1, config.nbDf]);
+    const m = createFloatTensor(dims(erbDec, 'm'));
+    const coefs = createFloatTensor(dims(dfDec, 'coefs'));
     this.featErb = featErb.data as Float32Array;
     this.featSpec = featSpec.data as Float32Array;
     this.gains = m.data as Float32Array;
@@ -155,7 +144,7 @@ export class Dfn3NetworkState {
     const build = (s: StreamingSession, inputs: Feeds, outputs: Feeds): GraphRun => {
       const sets = [0, 1].map(() => {
         const t: Feeds = {};
-        for (const st of s.states) t[st.inputName] = floatTensor(st.dims);
+        for (const st of s.states) t[st.inputName] = createFloatTensor(st.dims);
         return t;
       });
       const feeds: [Feeds, Feeds] = [{ ...inputs }, { ...inputs }];
@@ -182,12 +171,12 @@ export class Dfn3NetworkState {
   }
 
   /** Runs enc, then erb_dec and df_dec, on the current features; fills `gains`, `coefs` and the lsnr. */
-  async run(): Promise<void> {
+  run(): void {
     const half = this.#half;
     const [enc, erbDec, dfDec] = this.#runs;
-    await enc.session.run(enc.feeds[half], enc.fetches[half]);
-    await erbDec.session.run(erbDec.feeds[half], erbDec.fetches[half]);
-    await dfDec.session.run(dfDec.feeds[half], dfDec.fetches[half]);
+    enc.session.run(enc.feeds[half], enc.fetches[half]);
+    erbDec.session.run(erbDec.feeds[half], erbDec.fetches[half]);
+    dfDec.session.run(dfDec.feeds[half], dfDec.fetches[half]);
     this.#half = half === 0 ? 1 : 0;
   }
 }
