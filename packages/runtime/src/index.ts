@@ -1,4 +1,6 @@
 export * from './wav/read-wav.js';
+export * from './wav/wav-stream-reader.js';
+export { type WavFormat, type WavEncoding } from './wav/wav-format.js';
 export * from './wav/wav-header.js';
 export * from './wav/write-wav.js';
 export * from './log/logger.js';
