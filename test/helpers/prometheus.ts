@@ -178,14 +178,15 @@ export function dashboardTargets(dashboard: Dashboard): DashboardTarget[] {
 
 /**
  * Replaces the Grafana variables a panel query may use with what Grafana
- * would send for "last few minutes, all instances", so Prometheus can run it.
+ * would send for "last few minutes, all instances, all streams", so Prometheus can run it.
  * Throws on a variable it does not know, so a new one cannot slip through untested.
  */
 export function expandGrafanaVariables(expr: string, values: { rateInterval: string; range: string }): string {
   const out = expr
     .replaceAll('$__rate_interval', values.rateInterval)
     .replaceAll('$__range', values.range)
-    .replaceAll('$instance', '.*');
+    .replaceAll('$instance', '.*')
+    .replaceAll('$stream', '.*');
   const left = /\$\{?[A-Za-z_]\w*/.exec(out);
   if (left) throw new Error(`unknown Grafana variable ${left[0]} in: ${expr}`);
   return out;

@@ -98,7 +98,7 @@ const KINDS: Kind[] = [
       // captureTimeUs is any finite time >= 0 (not a u32), so it only gets values bad for every field.
       const key = pick(r, ['stream', 'seq', 'ts', 'flags', 'delayFrames', 'captureTimeUs']);
       const bad = key === 'captureTimeUs' ? [-1, 'x', null, -1e300, Number.NaN, Number.POSITIVE_INFINITY, [], {}] : [-1, 2 ** 32, 1.5, 'x', null, 2 ** 40, Number.NaN, []];
-      const value = key === 'flags' && r() < 0.3 ? pick(r, [4, 0x80, 0xffff_fffe]) : pick(r, bad);
+      const value = key === 'flags' && r() < 0.3 ? pick(r, [8, 0x80, 0xffff_fffe]) : pick(r, bad);
       const h = header(s, { [key]: value }) as unknown as Record<string, unknown>;
       if (r() < 0.2) delete h[key];
       return [rawPackr.pack(h), Buffer.alloc(1920)];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { METRICS } from '@quell/protocol';
 import type { StageName } from '@quell/cli';
+import { STREAM_SERIES_LINGER_MS, writeWav, type MetricSample } from '@quell/runtime';
 import { metric, startPipeline, tempDir, type RunningPipeline } from '../helpers/pipeline.js';
 import {
   ALERT_RULES,
@@ -29,6 +30,30 @@ const STAGES: StageName[] = ['capture', 'inference', 'playback'];
 /** Names Prometheus itself adds to every target. */
 const PROMETHEUS_SYNTHETIC = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scraped']);
 const HISTOGRAM_SUFFIX = /_(bucket|sum|count)$/;
+/** The live pipeline's two file streams: the first ends early (its series must go), the second flows until the end. */
+const RATE_HZ = 16_000;
+const CHUNK_FRAMES = 160;
+/** Frames of the first file: 6 s and half a chunk, so its last chunk is short. */
+const FIRST_STREAM_FRAMES = 6 * RATE_HZ + CHUNK_FRAMES / 2;
+const SECOND_STREAM_FRAMES = 150 * RATE_HZ;
+/** Metrics exported per stream by the stages themselves (capture's stream_node_info comes from the router's routes). */
+const PER_STREAM = (Object.keys(METRICS) as (keyof typeof METRICS)[]).filter((n) => METRICS[n].labels[0] === 'stream' && n !== 'quell_capture_stream_node_info' && n !== 'quell_inference_lsnr_db');
+
+async function writeSine(path: string, frames: number): Promise<void> {
+  const samples = new Float32Array(frames);
+  for (let i = 0; i < samples.length; i++) samples[i] = 0.25 * Math.sin((2 * Math.PI * 440 * i) / RATE_HZ);
+  await writeWav(path, samples, RATE_HZ, 1);
+}
+
+/** The series name a scrape shows for a metric (a histogram's _count). */
+function seriesName(name: keyof typeof METRICS): string {
+  return METRICS[name].type === 'histogram' ? `${name}_count` : name;
+}
+
+/** Stream ids with at least one sample of `name` in a scrape. */
+function streamsIn(samples: readonly MetricSample[], name: string): Set<string> {
+  return new Set(samples.filter((s) => s.name === name && s.labels.stream !== undefined).map((s) => s.labels.stream));
+}
 
 /** The METRICS entry a series name belongs to (a histogram's _bucket/_sum/_count map to the histogram). */
 function metricSpecOf(series: string): string | undefined {
@@ -118,6 +143,29 @@ describe('Grafana dashboard structure', () => {
     assert.match(provisioning, /^\s*type: prometheus$/m);
   });
 
+  it('has a multi-value stream variable read from a per-stream metric, used by every panel of the Streams row', async () => {
+    const dashboard = await readDashboard();
+    const variable = dashboard.templating.list.find((v) => v.name === 'stream') as { type: string; multi?: boolean; includeAll?: boolean; allValue?: string; definition?: string } | undefined;
+    assert.equal(variable?.type, 'query');
+    assert.equal(variable?.multi, true);
+    assert.equal(variable?.includeAll, true);
+    assert.equal(variable?.allValue, '.*');
+    const m = /^label_values\((\w+)(\{[^}]*\})?, stream\)$/.exec(variable?.definition ?? '');
+    assert.ok(m, `unexpected stream variable query ${variable?.definition}`);
+    assert.deepEqual((METRICS as Record<string, { labels: readonly string[] }>)[m[1]]?.labels, ['stream']);
+    const row = dashboard.panels.findIndex((p) => p.type === 'row' && p.title === 'Streams');
+    assert.ok(row >= 0, 'no Streams row');
+    const next = dashboard.panels.findIndex((p, i) => i > row && p.type === 'row');
+    const streamPanels = dashboard.panels.slice(row + 1, next < 0 ? undefined : next);
+    assert.ok(streamPanels.length >= 6, `only ${streamPanels.length} panels in the Streams row`);
+    for (const p of streamPanels) {
+      for (const t of p.targets ?? []) {
+        assert.match(t.expr ?? '', /stream=~"\$stream"/, `panel ${p.id} ${t.refId} does not filter on $stream`);
+        assert.match((t as { legendFormat?: string }).legendFormat ?? '', /\{\{stream\}\}/, `panel ${p.id} ${t.refId}: legend without {{stream}}`);
+      }
+    }
+  });
+
   it('names only quell_* metrics that are in METRICS, in panels and in alert rules', async () => {
     const dashboard = await readDashboard();
     const exprs = [...dashboardTargets(dashboard).map((t) => t.expr), ...(await ruleExprs())];
@@ -134,7 +182,7 @@ describe('Grafana dashboard structure', () => {
     }
     assert.deepEqual([...unknown], [], 'names not in METRICS');
     // Every exported metric the issue asks for is on the dashboard.
-    for (const name of ['quell_playback_latency_seconds', 'quell_inference_realtime_factor', 'quell_inference_model_info', 'quell_capture_pacer_lateness_seconds', 'quell_playback_underruns_total', 'quell_playback_gaps_total', 'quell_playback_jitter_buffer_target_chunks']) {
+    for (const name of ['quell_playback_latency_seconds', 'quell_inference_realtime_factor', 'quell_inference_model_info', 'quell_capture_pacer_lateness_seconds', 'quell_playback_underruns_total', 'quell_playback_gaps_total', 'quell_playback_jitter_buffer_target_chunks', 'quell_capture_stream_node_info', ...PER_STREAM]) {
       assert.ok(used.has(name), `${name} is on no panel`);
     }
   });
@@ -157,13 +205,17 @@ describe('docs/METRICS.md', () => {
   });
 });
 
-describe('dashboard and alerts against a live pipeline scraped by a real Prometheus', { timeout: 180_000 }, () => {
+describe('dashboard and alerts against a live pipeline scraped by a real Prometheus', { timeout: 240_000 }, () => {
   let pipeline: RunningPipeline;
   let prom: RunningPrometheus;
 
   before(async () => {
+    const dir = await tempDir();
+    await writeSine(join(dir, 'first.wav'), FIRST_STREAM_FRAMES);
+    await writeSine(join(dir, 'second.wav'), SECOND_STREAM_FRAMES);
+    // Two streams one after the other (the file source sends its files in turn): ids 1 and 2.
     pipeline = await startPipeline({
-      capture: ['--source', 'synth'],
+      capture: ['--source', 'file', '--files', `${join(dir, 'first.wav')},${join(dir, 'second.wav')}`, '--chunk-frames', String(CHUNK_FRAMES)],
       inference: ['--model', 'passthrough'],
       playback: ['--sink', 'null'],
     });
@@ -206,6 +258,54 @@ describe('dashboard and alerts against a live pipeline scraped by a real Prometh
       else if (!r.data!.result.some((s) => Number.isFinite(Number(s.value?.[1])))) problems.push(`${where}: only NaN/Inf for ${expr}`);
     }
     assert.deepEqual(problems, []);
+  });
+
+  it('every Streams-row panel shows both streams (the first one live or lingering after its end)', async () => {
+    const dashboard = await readDashboard();
+    const problems: string[] = [];
+    for (const t of dashboardTargets(dashboard)) {
+      const names = metricNamesIn(t.expr);
+      // stream_node_info follows the router's live routes, so only the flowing stream is there.
+      if (!names.some((n) => PER_STREAM.some((m) => n.startsWith(m)))) continue;
+      const r = await prom.query(expandGrafanaVariables(t.expr, { rateInterval: '1m', range: '1m' }));
+      const streams = new Set((r.data?.result ?? []).map((s) => s.metric.stream));
+      if (!streams.has('1') || !streams.has('2')) problems.push(`panel ${t.panelId} '${t.panelTitle}' ${t.refId}: streams ${[...streams].join(',') || 'none'}`);
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it('per-stream counters of the ended stream add up across stages, and its series leave /metrics once it has lingered', async () => {
+    await pipeline.streamEnded(1);
+    const [cap, inf, pb] = await Promise.all(STAGES.map((s) => pipeline.scrape(s)));
+    const one = { stream: '1' };
+    // Every chunk of the first file (the last one short, flagged end-of-stream) was sent or counted as dropped.
+    const chunks = Math.ceil(FIRST_STREAM_FRAMES / CHUNK_FRAMES);
+    assert.equal(metric(cap, 'quell_capture_stream_chunks_sent_total', one) + metric(cap, 'quell_capture_stream_drops_total', one), chunks);
+    assert.equal(metric(inf, 'quell_inference_stream_chunks_received_total', one), metric(cap, 'quell_capture_stream_chunks_sent_total', one));
+    // Inference sends every chunk it processed unless its send queue was full (or the test hook dropped it).
+    const unsent = metric(inf, 'quell_inference_stream_drops_total', { ...one, reason: 'queue-full' }) + metric(inf, 'quell_inference_stream_drops_total', { ...one, reason: 'injected' });
+    assert.equal(metric(inf, 'quell_inference_stream_chunk_processing_seconds_count', one) - unsent, metric(pb, 'quell_playback_stream_chunks_received_total', one));
+    // Each chunk playback kept was played once (concealed slots are played too).
+    const kept = metric(pb, 'quell_playback_stream_chunks_received_total', one) - metric(pb, 'quell_playback_stream_drops_total', one);
+    assert.ok(metric(pb, 'quell_playback_stream_chunks_played_total', one) >= kept, 'stream 1 played fewer chunks than playback kept');
+    assert.equal(metric(pb, 'quell_playback_stream_jitter_buffer_depth_chunks', one), 0);
+
+    // Prometheus has seen every per-stream metric for both streams (the dashboard's stream variable reads the same labels).
+    for (const name of PER_STREAM) {
+      const r = await prom.query(`count by (stream) (last_over_time(${seriesName(name)}{job=~"quell-.*"}[5m]))`);
+      const streams = new Set((r.data?.result ?? []).map((s) => s.metric.stream));
+      assert.ok(streams.has('1') && streams.has('2'), `${name}: streams ${[...streams].join(',')}`);
+    }
+
+    const scrapes = await waitFor(`stream 1's series to leave /metrics (${STREAM_SERIES_LINGER_MS} ms after its end)`, STREAM_SERIES_LINGER_MS + 15_000, async () => {
+      const all = await Promise.all(STAGES.map((s) => pipeline.scrape(s)));
+      return all.some((samples) => samples.some((s) => s.labels.stream === '1')) ? undefined : all;
+    });
+    const present = new Map(STAGES.map((stage, i) => [stage, scrapes[i]]));
+    for (const name of PER_STREAM) {
+      const stage = name.split('_')[1] as StageName;
+      assert.deepEqual([...streamsIn(present.get(stage)!, seriesName(name))], ['2'], `${name} after stream 1 ended`);
+    }
   });
 
   it('every alert rule loads, evaluates without error, and its expr parses as a query', async () => {
@@ -256,7 +356,9 @@ describe('quell status', { timeout: 60_000 }, () => {
       const urlArgs = STAGES.flatMap((s) => [`--${s}-url`, `127.0.0.1:${pipeline.info[s].metricsPort}`]);
       const r = await quell(['status', '--json', ...urlArgs], { timeoutMs: 15_000 });
       assert.equal(r.code, 0, r.stderr);
-      const snapshot = JSON.parse(r.stdout) as { stages: Record<StageName, { up: boolean; chunks: Record<string, number>; model: string | null; drops: { total: number } }> };
+      const snapshot = JSON.parse(r.stdout) as {
+        stages: Record<StageName, { up: boolean; chunks: Record<string, number>; model: string | null; drops: { total: number }; streams: Record<string, { chunks: number; drops: number }> }>;
+      };
       const [cap, inf, pb] = await Promise.all(STAGES.map((s) => pipeline.scrape(s)));
       assert.ok(STAGES.every((s) => snapshot.stages[s].up));
       const sent = metric(cap, 'quell_capture_chunks_sent_total');
@@ -272,6 +374,12 @@ describe('quell status', { timeout: 60_000 }, () => {
       });
       assert.equal(snapshot.stages.playback.drops.total, metric(pb, 'quell_playback_drops_total'));
       assert.equal(snapshot.stages.inference.model, 'passthrough');
+      // The ended stream is still there (its series linger 30 s), per stage.
+      const one = { stream: '1' };
+      assert.deepEqual(snapshot.stages.capture.streams['1'], { chunks: metric(cap, 'quell_capture_stream_chunks_sent_total', one), drops: metric(cap, 'quell_capture_stream_drops_total', one), p99S: null });
+      assert.equal(snapshot.stages.inference.streams['1'].chunks, metric(inf, 'quell_inference_stream_chunks_received_total', one));
+      assert.equal(snapshot.stages.playback.streams['1'].chunks, metric(pb, 'quell_playback_stream_chunks_played_total', one));
+      assert.ok(snapshot.stages.playback.streams['1'].chunks >= 200);
     } finally {
       await pipeline.stop();
     }

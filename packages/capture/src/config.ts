@@ -33,6 +33,12 @@ export const CAPTURE_OPTIONS = {
   warmUpTimeoutMs: num(5000, 'Routed mode: a candidate node that has not warmed up within this rolls its swap back, ms', { min: 100, max: 600_000 }),
   swapTimeoutMs: num(15_000, 'Routed mode: a swap not completed within this rolls back, ms', { min: 100, max: 600_000 }),
   maxLagChunks: num(50, 'Routed mode: a candidate trailing the live stream by more than this many chunks rolls its swap back', { min: 1, max: 100_000, int: true }),
+  dryEndpoint: str(
+    '',
+    "Dry path: also PUSH every chunk unprocessed (flagged DRY) to playback's --endpoint, for playback's --conceal dry (docs/SWAP.md); its own queue of --send-queue-chunks, a full one is a counted dry drop. '' = off",
+    /^(|tcp:\/\/[^:]+:\d+|ipc:\/\/.+|inproc:\/\/.+)$/,
+    "must be '' or the ZeroMQ endpoint playback binds, like tcp://127.0.0.1:5556",
+  ),
   sendQueueChunks: num(32, 'Bounded send queue length, chunks', { min: 1, max: 100_000, int: true }),
   highWaterMarkChunks: num(64, 'ZeroMQ send high-water mark, chunks', { min: 1, max: 100_000, int: true }),
   metricsHost: str('127.0.0.1', 'Metrics HTTP bind address'),

@@ -1,5 +1,5 @@
 import type { NodeRole } from '@quell/protocol';
-import { DeferredHistogram, StageRegistry, TIMING_BUCKETS_S, zapRejections, zeroCounts } from '@quell/runtime';
+import { DeferredHistogram, StageRegistry, StreamSeries, streamCounter, streamCounterByLabel, TIMING_BUCKETS_S, zapRejections, zeroCounts, type ReasonCounts } from '@quell/runtime';
 import type { InferenceRouter } from './router/inference-router.js';
 import { CAPTURE_DROP_REASONS } from './sender/chunk-sender.js';
 
@@ -8,12 +8,20 @@ export { CAPTURE_DROP_REASONS };
 const SWAP_BUCKETS_S = [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30];
 const ROLES: readonly NodeRole[] = ['active', 'candidate', 'draining'];
 
+/** One stream's counters (ChunkSender bumps them beside the stage totals). */
+export interface CaptureStreamCounts {
+  chunksSent: number;
+  readonly drops: ReasonCounts<(typeof CAPTURE_DROP_REASONS)[number]>;
+}
+
 /** Plain counters the capture loop increments; exported at scrape time. */
 export class CaptureMetrics {
   readonly stage = new StageRegistry({ stage: 'capture' });
   audioFramesSent = 0;
   activeStreams = 0;
   readonly drops = zeroCounts(CAPTURE_DROP_REASONS);
+  /** Per-stream counters: opened by each stream's sender, ended by the loop when the stream is sent. */
+  readonly streams = new StreamSeries<CaptureStreamCounts>(() => ({ chunksSent: 0, drops: zeroCounts(CAPTURE_DROP_REASONS) }));
   readonly pacerLateness: DeferredHistogram;
   readonly chunkProcessing: DeferredHistogram;
   /** Device callback to send queue, per chunk (device source only). */
@@ -26,6 +34,8 @@ export class CaptureMetrics {
   deviceStartFailures = 0;
   /** Successful device starts after such a failure. */
   deviceRestarts = 0;
+  /** The dry path's counters (--dry-endpoint); undefined while it is off. */
+  dry: { readonly sentCount: number; readonly dropCount: number } | undefined;
 
   constructor(queue: { readonly depth: number; readonly sentCount: number }) {
     const s = this.stage;
@@ -35,6 +45,8 @@ export class CaptureMetrics {
     s.gauge('quell_capture_send_queue_depth_chunks', () => queue.depth);
     s.gauge('quell_capture_streams_active', () => this.activeStreams);
     s.counter('quell_capture_auth_failures_total', zapRejections);
+    streamCounter(s.registry, 'quell_capture_stream_chunks_sent_total', this.streams, (e) => e.chunksSent);
+    streamCounterByLabel(s.registry, 'quell_capture_stream_drops_total', this.streams, (e) => e.drops);
     this.pacerLateness = new DeferredHistogram(s.registry, 'quell_capture_pacer_lateness_seconds', TIMING_BUCKETS_S);
     this.chunkProcessing = new DeferredHistogram(s.registry, 'quell_capture_chunk_processing_seconds', TIMING_BUCKETS_S);
     s.counter('quell_capture_device_overflows_total', () => (this.device?.overflowCount ?? 0));
@@ -42,6 +54,8 @@ export class CaptureMetrics {
     s.counter('quell_capture_device_reopens_total', () => this.deviceRestarts + (this.device?.reopenCount ?? 0));
     this.deviceToSend = new DeferredHistogram(s.registry, 'quell_capture_device_to_send_seconds', TIMING_BUCKETS_S);
     this.swapDuration = new DeferredHistogram(s.registry, 'quell_capture_swap_duration_seconds', SWAP_BUCKETS_S);
+    s.counter('quell_capture_dry_chunks_sent_total', () => this.dry?.sentCount ?? 0);
+    s.counter('quell_capture_dry_drops_total', () => this.dry?.dropCount ?? 0);
   }
 
   /** Routed mode: swaps, nodes and routes, read from the router at scrape time. */

@@ -1,10 +1,11 @@
 import { monotonicNs, Pacer, realTimeClock, wallClockUs, WireLimits, type PacerClock } from '@quell/protocol';
-import { AudioDeviceError, attach, createLinkSecurity, createPushSocket, MetricsServer, readWav, ReopenBackoff, SendQueue, StartupError, type Logger, type StageHandle } from '@quell/runtime';
+import { AudioDeviceError, attach, createLinkSecurity, createPushSocket, MetricsServer, ReopenBackoff, SendQueue, StartupError, type LinkSpec, type Logger, type StageHandle, WavStreamReader } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import { chunkFramesAt, type CaptureConfig } from './config.js';
 import { CaptureMetrics } from './metrics.js';
 import { InferenceRouter } from './router/inference-router.js';
 import { ChunkSender, type ChunkOutlet } from './sender/chunk-sender.js';
+import { DryPath } from './sender/dry-path.js';
 import type { ChunkSource } from './sources/chunk-source.js';
 import { DeviceSource } from './sources/device-source.js';
 import { SynthSource } from './sources/synth-source.js';
@@ -39,10 +40,11 @@ async function openSources(config: CaptureConfig): Promise<ChunkSource[]> {
   if (config.files.length === 0) throw new StartupError('ERR_NO_INPUT', "the file source needs at least one WAV file: pass --files a.wav[,b.wav]");
   const sources: ChunkSource[] = [];
   for (const path of config.files) {
-    const audio = await readWav(path);
+    const reader = await WavStreamReader.open(path);
+    const audio = reader.format;
     if (audio.sampleRateHz < WireLimits.minSampleRateHz || audio.sampleRateHz > WireLimits.maxSampleRateHz) throw new StartupError('ERR_SAMPLE_RATE', `'${path}' is at ${audio.sampleRateHz} Hz: the file source takes ${WireLimits.minSampleRateHz}..${WireLimits.maxSampleRateHz} Hz (resample it, e.g. 'sox in.wav -r 48000 out.wav')`);
     if (audio.channelCount > 2 && !config.channels) throw new StartupError('ERR_CHANNELS', `'${path}' has ${audio.channelCount} channels: pass --channels 1 or 2`);
-    sources.push(new WavFileSource(audio, config.channels || Math.min(audio.channelCount, 2), config.loop));
+    sources.push(new WavFileSource(reader, config.channels || Math.min(audio.channelCount, 2), config.loop));
   }
   return sources;
 }
@@ -70,7 +72,10 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
   const sources = await openSources(config);
   const routed = config.control !== '';
   // Routed mode binds the control socket and, per inference node, a PUSH on the same host: one link to check.
-  const security = await createLinkSecurity(config, 'capture', [{ endpoint: routed ? config.control : config.endpoint, mode: 'bind' }]);
+  // The dry path connects to playback: a CURVE client with playback's server key.
+  const links: LinkSpec[] = [{ endpoint: routed ? config.control : config.endpoint, mode: 'bind' }];
+  if (config.dryEndpoint) links.push({ endpoint: config.dryEndpoint, mode: 'connect' });
+  const security = await createLinkSecurity(config, 'capture', links);
   let outletView: { readonly depth: number; readonly sentCount: number } = { depth: 0, sentCount: 0 };
   const metrics = new CaptureMetrics({
     get depth() {
@@ -123,6 +128,12 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
       },
     };
   }
+  const dry = config.dryEndpoint
+    ? await DryPath.open({ endpoint: config.dryEndpoint, curve: security.curve[1], queueChunks: config.sendQueueChunks, highWaterMarkChunks: config.highWaterMarkChunks }).catch((err: Error) => {
+        throw new StartupError('ERR_CONNECT', `cannot connect the dry path to ${config.dryEndpoint} (${err.message}): check --dry-endpoint`);
+      })
+    : null;
+  metrics.dry = dry ?? undefined;
   const metricsServer = new MetricsServer(metrics.stage.registry);
   const metricsPort = await metricsServer.listen(config.metricsHost, config.metricsPort).catch((err: Error) => {
     throw new StartupError('ERR_BIND', `cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (${err.message}): pick another --metrics-port`);
@@ -133,7 +144,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
 
   async function sendStream(source: ChunkSource, streamId: number, pacer: Pacer | null): Promise<void> {
     const chunkFrames = chunkFramesAt(config, source.sampleRateHz);
-    const sender = new ChunkSender(outlet, metrics, streamId, source.sampleRateHz, source.channelCount);
+    const sender = new ChunkSender(outlet, metrics, streamId, source.sampleRateHz, source.channelCount, dry);
     pacer?.retime(chunkFrames, source.sampleRateHz);
     metrics.activeStreams++;
     try {
@@ -152,6 +163,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
       }
     } finally {
       metrics.activeStreams--;
+      metrics.streams.end(streamId);
     }
   }
 
@@ -160,6 +172,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
     const pacer = config.pace === 'realtime' ? new Pacer(clock, 1, sources[0].sampleRateHz) : null;
     for (let i = 0; i < sources.length && !stopping; i++) {
       await sendStream(sources[i], (config.streamId + i) >>> 0, pacer);
+      await sources[i].close?.();
       log.info({ streamId: (config.streamId + i) >>> 0 }, 'stream sent');
     }
   }
@@ -176,7 +189,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
     const channelCount = config.channels || 1;
     const chunkFrames = chunkFramesAt(config, sampleRateHz);
     const chunkUs = (chunkFrames * 1e6) / sampleRateHz;
-    const sender = new ChunkSender(outlet, metrics, config.streamId, sampleRateHz, channelCount);
+    const sender = new ChunkSender(outlet, metrics, config.streamId, sampleRateHz, channelCount, dry);
     const backoff = new ReopenBackoff();
     let failures = 0;
     while (!stopping) {
@@ -217,6 +230,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
       metrics.activeStreams--;
       // One silent chunk flagged end-of-stream, so playback finalises the stream.
       sender.send(new Float32Array(chunkFrames * channelCount), true);
+      metrics.streams.end(config.streamId);
       await source.close();
       log.info({ streamId: config.streamId }, 'stream sent');
     }
@@ -224,7 +238,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
 
   const finished = config.source === 'device' ? runDevice() : run();
   finished.catch((err: Error) => log.error({ err }, 'capture loop failed'));
-  log.info({ endpoint: router ? router.controlEndpoint : config.endpoint, routed, metricsPort, source: config.source, pace: config.pace }, 'capture started');
+  log.info({ endpoint: router ? router.controlEndpoint : config.endpoint, routed, dryEndpoint: config.dryEndpoint || undefined, metricsPort, source: config.source, pace: config.pace }, 'capture started');
 
   let closed: Promise<void> | null = null;
   return {
@@ -243,9 +257,11 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
           await queue.close();
         }
         socket?.close();
+        await dry?.close();
         await router?.close();
         await security.close();
         await metricsServer.close();
+        for (const source of sources) await source.close?.();
       })();
       return closed;
     },

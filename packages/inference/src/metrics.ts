@@ -1,8 +1,30 @@
 import { REJECT_REASONS } from '@quell/protocol';
-import { DeferredHistogram, LATENCY_BUCKETS_S, StageRegistry, TIMING_BUCKETS_S, zapRejections, zeroCounts } from '@quell/runtime';
+import { BucketCounts, DeferredHistogram, LATENCY_BUCKETS_S, StageRegistry, StreamSeries, streamCounter, streamCounterByLabel, streamGauge, streamHistogram, TIMING_BUCKETS_S, zapRejections, zeroCounts, type ReasonCounts } from '@quell/runtime';
 import type { OverloadCounts } from './runner/overload-guard.js';
 
 export const INFERENCE_DROP_REASONS = ['queue-full', 'injected', 'process-error', 'bad-stream', 'stale'] as const;
+
+/** One stream's counters (the model runner bumps them beside the stage totals). */
+export interface InferenceStreamCounts {
+  chunksReceived: number;
+  readonly processing: BucketCounts;
+  /** Processing and audio seconds since the last scrape, for the stream's real-time factor. */
+  processingSecondsWindow: number;
+  audioSecondsWindow: number;
+  readonly drops: ReasonCounts<(typeof INFERENCE_DROP_REASONS)[number]>;
+}
+
+function newStreamCounts(): InferenceStreamCounts {
+  return { chunksReceived: 0, processing: new BucketCounts(TIMING_BUCKETS_S), processingSecondsWindow: 0, audioSecondsWindow: 0, drops: zeroCounts(INFERENCE_DROP_REASONS) };
+}
+
+/** Processing time over audio time since the previous read, then starts a new window. */
+function takeRealtimeFactor(window: { processingSecondsWindow: number; audioSecondsWindow: number }): number {
+  const factor = window.audioSecondsWindow > 0 ? window.processingSecondsWindow / window.audioSecondsWindow : 0;
+  window.processingSecondsWindow = 0;
+  window.audioSecondsWindow = 0;
+  return factor;
+}
 
 /** Plain counters the inference loop increments; exported at scrape time. */
 export class InferenceMetrics {
@@ -19,6 +41,8 @@ export class InferenceMetrics {
   audioSecondsWindow = 0;
   readonly rejected = zeroCounts(REJECT_REASONS);
   readonly drops = zeroCounts(INFERENCE_DROP_REASONS);
+  /** Per-stream counters, opened and ended with the stream's model state (StreamTable). */
+  readonly streams = new StreamSeries<InferenceStreamCounts>(newStreamCounts);
   readonly chunkProcessing: DeferredHistogram;
   /** Input age (wall clock minus capture time) of each chunk when taken, s. */
   readonly inputAge: DeferredHistogram;
@@ -39,12 +63,7 @@ export class InferenceMetrics {
     s.gauge('quell_inference_streams_active', () => this.activeStreams);
     s.gaugeByLabels('quell_inference_lsnr_db', () => [...this.lsnrByStream].map(([stream, db]) => [{ stream: String(stream) }, db]));
     s.counter('quell_inference_auth_failures_total', zapRejections);
-    s.gauge('quell_inference_realtime_factor', () => {
-      const factor = this.audioSecondsWindow > 0 ? this.processingSecondsWindow / this.audioSecondsWindow : 0;
-      this.processingSecondsWindow = 0;
-      this.audioSecondsWindow = 0;
-      return factor;
-    });
+    s.gauge('quell_inference_realtime_factor', () => takeRealtimeFactor(this));
     s.info('quell_inference_model_info', { model, node });
     this.chunkProcessing = new DeferredHistogram(s.registry, 'quell_inference_chunk_processing_seconds', TIMING_BUCKETS_S);
     s.gauge('quell_inference_input_idle_seconds', () => (this.lastInputMs > 0 ? (performance.now() - this.lastInputMs) / 1000 : 0));
@@ -52,5 +71,9 @@ export class InferenceMetrics {
     s.gauge('quell_inference_degraded', () => this.overload.degraded);
     s.counter('quell_inference_degraded_chunks_total', () => this.overload.degradedChunks);
     s.counter('quell_inference_overload_transitions_total', () => this.overload.transitions);
+    streamCounter(s.registry, 'quell_inference_stream_chunks_received_total', this.streams, (e) => e.chunksReceived);
+    streamHistogram(s.registry, 'quell_inference_stream_chunk_processing_seconds', this.streams, TIMING_BUCKETS_S, (e) => e.processing);
+    streamGauge(s.registry, 'quell_inference_stream_realtime_factor', this.streams, takeRealtimeFactor);
+    streamCounterByLabel(s.registry, 'quell_inference_stream_drops_total', this.streams, (e) => e.drops);
   }
 }

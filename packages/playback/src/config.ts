@@ -19,6 +19,7 @@ export const PLAYBACK_OPTIONS = {
   prefillChunks: num(2, 'Chunks buffered before a clocked stream starts playing', { min: 0, max: 1000, int: true }),
   capacityChunks: num(64, 'Jitter buffer slots per stream', { min: 2, max: 100_000, int: true }),
   reorderWindowChunks: num(3, 'Arrival clock: newer chunks that may wait behind a hole before it is concealed', { min: 1, max: 1000, int: true }),
+  conceal: oneOf(['silence', 'dry'] as const, 'silence', "What fills a missing processed chunk: silence (the last chunk's tail faded out) or dry: the unprocessed signal capture sends with --dry-endpoint, delayed like the processed one and crossfaded (docs/SWAP.md)"),
   fadeMs: num(10, 'Fade length when concealing a gap, ms (at least a quarter period of the lowest frequency to hide cleanly)', { min: 0.1, max: 100 }),
   maxLatencyMs: num(500, 'Clocked null sink: drop a chunk that arrives this long after its capture time as reason "stale" instead of playing it late (the gap is concealed), ms; 0 = never. File sinks driven by arrivals keep everything', { min: 0, max: 600_000 }),
   stallThresholdMs: num(200, 'Count a stall (quell_playback_input_stalls_total) when an open stream receives nothing for this long, ms', { min: 1, max: 600_000 }),

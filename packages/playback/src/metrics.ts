@@ -1,5 +1,5 @@
 import { REJECT_REASONS } from '@quell/protocol';
-import { DeferredHistogram, LATENCY_BUCKETS_S, StageRegistry, zapRejections, zeroCounts } from '@quell/runtime';
+import { BucketCounts, DeferredHistogram, LATENCY_BUCKETS_S, StageRegistry, StreamSeries, streamCounter, streamCounterByLabel, streamGauge, streamHistogram, zapRejections, zeroCounts, type ReasonCounts } from '@quell/runtime';
 
 /** What the device sink and its drift corrector expose to metrics (plain numbers, read at scrape time). */
 export interface DeviceMetricsView {
@@ -14,6 +14,26 @@ export interface DeviceMetricsView {
 }
 
 export const PLAYBACK_DROP_REASONS = ['late', 'duplicate', 'overflow', 'resync', 'stale'] as const;
+export type PlaybackDropReason = (typeof PLAYBACK_DROP_REASONS)[number];
+
+/** One stream's counters (its StreamPlayout bumps them beside the stage totals). */
+export interface PlaybackStreamCounts {
+  chunksReceived: number;
+  chunksPlayed: number;
+  gaps: number;
+  underruns: number;
+  readonly drops: ReasonCounts<PlaybackDropReason>;
+  readonly latency: BucketCounts;
+  /** The stream's jitter buffer while it plays; null once it ended (depth 0). */
+  jitter: { readonly depth: number } | null;
+  targetChunks: number;
+}
+
+function newStreamCounts(): PlaybackStreamCounts {
+  return { chunksReceived: 0, chunksPlayed: 0, gaps: 0, underruns: 0, drops: zeroCounts(PLAYBACK_DROP_REASONS), latency: new BucketCounts(LATENCY_BUCKETS_S), jitter: null, targetChunks: 0 };
+}
+/** Why a dry-path chunk was not kept: --conceal silence, no processed stream with its id, or another rate/channel count. */
+export const PLAYBACK_DRY_DROP_REASONS = ['disabled', 'no-stream', 'format'] as const;
 
 /** Plain counters the playback parts increment; exported at scrape time. */
 export class PlaybackMetrics {
@@ -32,8 +52,15 @@ export class PlaybackMetrics {
   lastInputMs = 0;
   /** Gaps longer than the stall threshold in a stream's input. */
   inputStalls = 0;
+  /** Dry-path chunks (FrameFlags.DRY) received; not in chunksReceived. */
+  dryChunksReceived = 0;
+  /** Missing processed chunks played as the aligned dry signal (--conceal dry). */
+  dryConcealed = 0;
+  readonly dryDrops = zeroCounts(PLAYBACK_DRY_DROP_REASONS);
   readonly rejected = zeroCounts(REJECT_REASONS);
   readonly drops = zeroCounts(PLAYBACK_DROP_REASONS);
+  /** Per-stream counters, opened and ended by each stream's StreamPlayout. */
+  readonly streams = new StreamSeries<PlaybackStreamCounts>(newStreamCounts);
   readonly latency: DeferredHistogram;
   /** The device sink's view, read at scrape time; undefined for file and null sinks. */
   device: DeviceMetricsView | undefined;
@@ -56,7 +83,18 @@ export class PlaybackMetrics {
     s.gauge('quell_playback_streams_active', () => jitter.streamCount);
     s.gauge('quell_playback_input_idle_seconds', () => (jitter.streamCount > 0 && this.lastInputMs > 0 ? (performance.now() - this.lastInputMs) / 1000 : 0));
     s.counter('quell_playback_input_stalls_total', () => this.inputStalls);
+    s.counter('quell_playback_dry_chunks_received_total', () => this.dryChunksReceived);
+    s.counterByLabel('quell_playback_dry_drops_total', this.dryDrops);
+    s.counter('quell_playback_dry_concealed_chunks_total', () => this.dryConcealed);
     this.latency = new DeferredHistogram(s.registry, 'quell_playback_latency_seconds', LATENCY_BUCKETS_S);
+    streamCounter(s.registry, 'quell_playback_stream_chunks_received_total', this.streams, (e) => e.chunksReceived);
+    streamCounter(s.registry, 'quell_playback_stream_chunks_played_total', this.streams, (e) => e.chunksPlayed);
+    streamCounter(s.registry, 'quell_playback_stream_gaps_total', this.streams, (e) => e.gaps);
+    streamCounter(s.registry, 'quell_playback_stream_underruns_total', this.streams, (e) => e.underruns);
+    streamCounterByLabel(s.registry, 'quell_playback_stream_drops_total', this.streams, (e) => e.drops);
+    streamHistogram(s.registry, 'quell_playback_stream_latency_seconds', this.streams, LATENCY_BUCKETS_S, (e) => e.latency);
+    streamGauge(s.registry, 'quell_playback_stream_jitter_buffer_depth_chunks', this.streams, (e) => e.jitter?.depth ?? 0);
+    streamGauge(s.registry, 'quell_playback_stream_jitter_buffer_target_chunks', this.streams, (e) => e.targetChunks);
     s.counter('quell_playback_device_underruns_total', () => this.device?.underrunCount ?? 0);
     s.counter('quell_playback_device_overflows_total', () => this.device?.overflowCount ?? 0);
     s.counter('quell_playback_device_errors_total', () => this.device?.errorCount ?? 0);

@@ -67,12 +67,15 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
   }
   const clockLoops = new Set<Promise<void>>();
   const unplayable = new Set<number>();
+  /** Streams whose dry chunks were refused for their format (logged once each). */
+  const dryFormatLogged = new Set<number>();
   let closing = false;
 
   async function finish(stream: StreamPlayout): Promise<void> {
     if (streams.get(stream.streamId) !== stream) return;
     streams.delete(stream.streamId);
     lastSeenMs.delete(stream.streamId);
+    dryFormatLogged.delete(stream.streamId);
     devicePlayout?.detach(stream);
     await stream.close().catch((err: Error) => {
       metrics.sinkErrors++;
@@ -119,6 +122,28 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     return stream;
   }
 
+  /**
+   * A dry-path chunk (capture's unprocessed copy): kept by its stream for
+   * --conceal dry, never written to the jitter buffer, never opens a stream.
+   */
+  function receiveDry(h: FrameHeader, samples: Float32Array): void {
+    metrics.dryChunksReceived++;
+    const stream = streams.get(h.stream);
+    if (config.conceal !== 'dry') metrics.dryDrops.disabled++;
+    else if (!stream) metrics.dryDrops['no-stream']++;
+    else if (stream.sampleRateHz !== h.sampleRateHz || stream.channelCount !== h.channelCount) {
+      metrics.dryDrops.format++;
+      if (!dryFormatLogged.has(h.stream)) {
+        dryFormatLogged.add(h.stream);
+        log.warn({ streamId: h.stream }, `dry chunks of stream ${h.stream} are ${h.sampleRateHz} Hz × ${h.channelCount} ch, the processed stream ${stream.sampleRateHz} Hz × ${stream.channelCount} ch: no dry concealment for it`);
+      }
+    } else {
+      stream.receiveDry(h.seq, h.ts, samples, h.frameCount);
+      // A stream the dry path keeps alive is not idle (an inference outage can outlast the idle timeout).
+      lastSeenMs.set(h.stream, performance.now());
+    }
+  }
+
   async function receive(): Promise<void> {
     for await (const parts of input) {
       const frame = decodeFrame(parts);
@@ -127,6 +152,10 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
         continue;
       }
       const h = frame.header;
+      if (h.flags & FrameFlags.DRY) {
+        receiveDry(h, frame.samples);
+        continue;
+      }
       metrics.chunksReceived++;
       let stream = streams.get(h.stream);
       if (stream && (stream.sampleRateHz !== h.sampleRateHz || stream.channelCount !== h.channelCount)) {
@@ -166,7 +195,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     if (streams.size > 0) notifyParent({ type: 'progress', streams: [...streams.values()].map((s) => ({ streamId: s.streamId, framesPlayed: s.summary().framesPlayed })) });
   }, 250);
   housekeeping.unref();
-  log.info({ endpoint: config.endpoint, sink: config.sink, clock: clocked ? 'realtime' : 'arrival', metricsPort }, 'playback started');
+  log.info({ endpoint: config.endpoint, sink: config.sink, clock: clocked ? 'realtime' : 'arrival', conceal: config.conceal, metricsPort }, 'playback started');
 
   let closed: Promise<void> | null = null;
   return {

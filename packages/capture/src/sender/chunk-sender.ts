@@ -1,6 +1,7 @@
 import { encodeFrame, FrameFlags, PROTOCOL_VERSION, seqAdd, wallClockUs, type FrameHeader } from '@quell/protocol';
 import type { MessageParts } from '@quell/runtime';
-import type { CaptureMetrics } from '../metrics.js';
+import type { CaptureMetrics, CaptureStreamCounts } from '../metrics.js';
+import type { DryPath } from './dry-path.js';
 
 /** Why capture dropped a chunk: its queue was full, or no inference node was there to take it (or it died holding it). */
 export const CAPTURE_DROP_REASONS = ['queue-full', 'no-node', 'node-lost'] as const;
@@ -21,16 +22,21 @@ export interface ChunkOutlet {
 /**
  * Stamps chunks of one stream with seq/ts/capture time and hands them to the
  * send queue: `send()` never waits (a full queue is a counted drop), while
- * `sendAll()` waits for room (offline `--fast` mode).
+ * `sendAll()` waits for room (offline `--fast` mode). With a dry path every
+ * chunk also goes there, whatever became of the processed copy (never waiting).
  */
 export class ChunkSender {
   readonly #queue: ChunkOutlet;
   readonly #metrics: CaptureMetrics;
+  readonly #streamCounts: CaptureStreamCounts;
   readonly #header: FrameHeader;
+  readonly #dry: DryPath | null;
 
-  constructor(queue: ChunkOutlet, metrics: CaptureMetrics, streamId: number, sampleRateHz: number, channelCount: number) {
+  constructor(queue: ChunkOutlet, metrics: CaptureMetrics, streamId: number, sampleRateHz: number, channelCount: number, dry: DryPath | null = null) {
     this.#queue = queue;
     this.#metrics = metrics;
+    this.#streamCounts = metrics.streams.open(streamId);
+    this.#dry = dry;
     this.#header = {
       v: PROTOCOL_VERSION,
       stream: streamId,
@@ -66,9 +72,16 @@ export class ChunkSender {
    */
   send(samples: Float32Array, endOfStream: boolean, captureTimeUs = wallClockUs()): boolean {
     const frameCount = samples.length / this.#header.channelCount;
-    const dropped = this.#queue.offer(this.#stamp(samples, endOfStream, captureTimeUs), this.#header);
-    if (dropped === null) this.#metrics.audioFramesSent += frameCount;
-    else this.#metrics.drops[dropped]++;
+    const parts = this.#stamp(samples, endOfStream, captureTimeUs);
+    const dropped = this.#queue.offer(parts, this.#header);
+    this.#dry?.offer(this.#header, parts[1]);
+    if (dropped === null) {
+      this.#metrics.audioFramesSent += frameCount;
+      this.#streamCounts.chunksSent++;
+    } else {
+      this.#metrics.drops[dropped]++;
+      this.#streamCounts.drops[dropped]++;
+    }
     this.#advance(frameCount);
     return dropped === null;
   }
@@ -76,8 +89,11 @@ export class ChunkSender {
   /** Offline send: waits for room in the queue; nothing is dropped. */
   async sendAll(samples: Float32Array, endOfStream: boolean): Promise<void> {
     const frameCount = samples.length / this.#header.channelCount;
-    await this.#queue.put(this.#stamp(samples, endOfStream, wallClockUs()), this.#header);
+    const parts = this.#stamp(samples, endOfStream, wallClockUs());
+    this.#dry?.offer(this.#header, parts[1]);
+    await this.#queue.put(parts, this.#header);
     this.#metrics.audioFramesSent += frameCount;
+    this.#streamCounts.chunksSent++;
     this.#advance(frameCount);
   }
 }

@@ -12,4 +12,6 @@ export interface ChunkSource {
    * written; fewer than asked means the source has finished.
    */
   read(out: Float32Array): number;
+  /** Releases what the source holds open (a file); safe to call twice. */
+  close?(): Promise<void>;
 }

@@ -1,40 +1,44 @@
-import type { PcmAudio } from '@quell/runtime';
+import type { WavStreamReader } from '@quell/runtime';
 import type { ChunkSource } from './chunk-source.js';
 
 /**
- * Plays decoded WAV audio, optionally looping, converting the channel count
- * (stereo → mono averages, mono → stereo duplicates).
+ * Plays a WAV file as it streams from disk (memory bounded whatever its
+ * length), optionally looping, converting the channel count (stereo → mono
+ * averages, more channels → the first two, mono → stereo duplicates).
  */
 export class WavFileSource implements ChunkSource {
   readonly sampleRateHz: number;
   readonly channelCount: number;
   readonly frameCount: number;
-  readonly #audio: PcmAudio;
+  readonly #reader: WavStreamReader;
   readonly #loop: boolean;
-  #position = 0;
+  /** One chunk of the file's own channels, grown only if a larger chunk is asked for. */
+  #scratch = new Float32Array(0);
 
-  constructor(audio: PcmAudio, channelCount: number, loop: boolean) {
+  constructor(reader: WavStreamReader, channelCount: number, loop: boolean) {
     if (channelCount !== 1 && channelCount !== 2) throw new TypeError('channelCount must be 1 or 2');
-    this.#audio = audio;
-    this.#loop = loop && audio.frameCount > 0;
-    this.sampleRateHz = audio.sampleRateHz;
+    this.#reader = reader;
+    this.#loop = loop && reader.format.frameCount > 0;
+    this.sampleRateHz = reader.format.sampleRateHz;
     this.channelCount = channelCount;
-    this.frameCount = this.#loop ? Infinity : audio.frameCount;
+    this.frameCount = this.#loop ? Infinity : reader.format.frameCount;
   }
 
   read(out: Float32Array): number {
     const wanted = out.length / this.channelCount;
-    const src = this.#audio.samples;
-    const srcChannels = this.#audio.channelCount;
+    const srcChannels = this.#reader.format.channelCount;
+    if (this.#scratch.length < wanted * srcChannels) this.#scratch = new Float32Array(wanted * srcChannels);
+    const src = this.#scratch;
     let written = 0;
     while (written < wanted) {
-      if (this.#position === this.#audio.frameCount) {
+      let n = this.#reader.read(src.subarray(0, (wanted - written) * srcChannels));
+      if (n === 0) {
         if (!this.#loop) break;
-        this.#position = 0;
+        this.#reader.rewind();
+        n = this.#reader.read(src.subarray(0, (wanted - written) * srcChannels));
       }
-      const n = Math.min(wanted - written, this.#audio.frameCount - this.#position);
       for (let f = 0; f < n; f++) {
-        const base = (this.#position + f) * srcChannels;
+        const base = f * srcChannels;
         const dst = (written + f) * this.channelCount;
         if (this.channelCount === srcChannels) {
           for (let c = 0; c < srcChannels; c++) out[dst + c] = src[base + c];
@@ -46,9 +50,12 @@ export class WavFileSource implements ChunkSource {
           for (let c = 0; c < this.channelCount; c++) out[dst + c] = src[base + Math.min(c, srcChannels - 1)];
         }
       }
-      this.#position += n;
       written += n;
     }
     return written;
+  }
+
+  close(): Promise<void> {
+    return this.#reader.close();
   }
 }

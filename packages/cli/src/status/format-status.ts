@@ -53,6 +53,37 @@ function row(s: StageStatus): Cell[] {
   ];
 }
 
+const STREAM_HEADER = ['STREAM', 'CAPTURE SENT', 'INFERENCE RECEIVED', 'PLAYBACK PLAYED', 'DROPS', 'MODEL P99', 'LATENCY P99'];
+
+/** One line per stream any stage reports (per-stream metrics), columns right-aligned; none when there are no streams. */
+function streamLines(snapshot: StatusSnapshot, color: boolean): string[] {
+  const { capture, inference, playback } = snapshot.stages;
+  const ids = new Set([capture, inference, playback].flatMap((s) => Object.keys(s.streams ?? {})));
+  if (ids.size === 0) return [];
+  const rows = [...ids].sort((a, b) => Number(a) - Number(b)).map((id) => {
+    const [c, i, p] = [capture, inference, playback].map((s) => s.streams?.[id]);
+    const drops = (c?.drops ?? 0) + (i?.drops ?? 0) + (p?.drops ?? 0);
+    const cells: Cell[] = [
+      { text: id },
+      { text: c ? String(c.chunks) : '-' },
+      { text: i ? String(i.chunks) : '-' },
+      { text: p ? String(p.chunks) : '-' },
+      { text: String(drops), color: drops > 0 ? RED : undefined },
+      { text: formatSeconds(i?.p99S ?? null) },
+      { text: formatSeconds(p?.p99S ?? null) },
+    ];
+    return cells;
+  });
+  const widths = STREAM_HEADER.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].text.length)));
+  const line = (cells: Cell[]): string =>
+    cells.map((c, k) => {
+      const padded = k === 0 ? c.text.padEnd(widths[k]) : c.text.padStart(widths[k]);
+      return color && c.color ? `${c.color}${padded}${RESET}` : padded;
+    }).join('  ');
+  const header = line(STREAM_HEADER.map((text) => ({ text })));
+  return ['', color ? `${BOLD}${header}${RESET}` : header, ...rows.map(line), 'Per stream since it started (a stream that ended stays 30 s): drops in all stages, model time, end-to-end latency.'];
+}
+
 /**
  * The status table as text, one line per stage, columns aligned. With
  * `color`, a down stage and drops are red, a real-time factor over 0.5
@@ -87,5 +118,6 @@ export function formatStatus(snapshot: StatusSnapshot, options: { color: boolean
     '',
     `P50/P99 ${scope}: capture chunk processing, inference model time, playback end-to-end latency.`,
     'QUEUE: send queue (capture, inference), jitter buffer depth/target (playback). RATE/S: chunks leaving the stage.',
+    ...streamLines(snapshot, options.color),
   ].join('\n');
 }

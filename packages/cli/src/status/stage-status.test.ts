@@ -68,6 +68,41 @@ describe('formatStatus()', () => {
   });
 });
 
+describe('per-stream status', () => {
+  const playbackText = [
+    'quell_playback_chunks_played_total{stage="playback"} 300',
+    'quell_playback_stream_chunks_played_total{stream="1",stage="playback"} 200',
+    'quell_playback_stream_chunks_played_total{stream="2",stage="playback"} 100',
+    'quell_playback_stream_drops_total{stream="2",reason="late",stage="playback"} 3',
+    'quell_playback_stream_drops_total{stream="2",reason="stale",stage="playback"} 1',
+    'quell_playback_stream_latency_seconds_bucket{stream="1",le="0.02",stage="playback"} 100',
+    'quell_playback_stream_latency_seconds_bucket{stream="1",le="0.05",stage="playback"} 200',
+    'quell_playback_stream_latency_seconds_bucket{stream="1",le="+Inf",stage="playback"} 200',
+    'quell_playback_stream_latency_seconds_bucket{stream="2",le="0.02",stage="playback"} 100',
+    'quell_playback_stream_latency_seconds_bucket{stream="2",le="0.05",stage="playback"} 100',
+    'quell_playback_stream_latency_seconds_bucket{stream="2",le="+Inf",stage="playback"} 100',
+    '',
+  ].join('\n');
+
+  it('stageStatusFrom() reads each stream\'s chunks, drops and p99 from the stage\'s per-stream metrics', () => {
+    const { status } = stageStatusFrom('playback', 'u', parseMetricsText(playbackText), 0, null);
+    assert.deepEqual(Object.keys(status.streams ?? {}), ['1', '2']);
+    assert.equal(status.streams?.['1'].chunks, 200);
+    assert.equal(status.streams?.['2'].drops, 4);
+    assert.ok(Math.abs((status.streams?.['1'].p99S ?? 0) - 0.0494) < 1e-9, `p99 ${status.streams?.['1'].p99S}`);
+    assert.ok((status.streams?.['2'].p99S ?? 1) <= 0.02);
+    assert.equal(downStatus('playback', 'u', 'x').streams, null);
+  });
+
+  it('formatStatus() adds one line per stream under the stage table', () => {
+    const playback = stageStatusFrom('playback', 'u', parseMetricsText(playbackText), 0, null).status;
+    const text = formatStatus({ time: 't', stages: { capture: downStatus('capture', 'c', 'ECONNREFUSED'), inference: downStatus('inference', 'i', 'ECONNREFUSED'), playback } }, { color: false });
+    assert.match(text, /^STREAM\s+CAPTURE SENT\s+INFERENCE RECEIVED\s+PLAYBACK PLAYED\s+DROPS/m);
+    assert.match(text, /^1\s+-\s+-\s+200\s+0\s+-\s+49\.4 ms$/m);
+    assert.match(text, /^2\s+-\s+-\s+100\s+4\s+-\s+/m);
+  });
+});
+
 describe('metricsUrl()', () => {
   it('adds http:// and /metrics to host:port, keeps a full URL', () => {
     assert.equal(metricsUrl('127.0.0.1:9101'), 'http://127.0.0.1:9101/metrics');

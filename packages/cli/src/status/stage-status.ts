@@ -1,6 +1,7 @@
 import type { MetricName } from '@quell/protocol';
 import { sumSamples, type MetricSample } from '@quell/runtime';
 import { bucketsSince, histogramQuantile, readBuckets, type HistogramBuckets } from './histogram-quantile.js';
+import { streamStatusFrom, type StreamStatus } from './stream-status.js';
 
 export type StatusStage = 'capture' | 'inference' | 'playback';
 
@@ -81,6 +82,8 @@ export interface StageStatus {
   realtimeFactor: number | null;
   rssBytes: number | null;
   startTimeS: number | null;
+  /** Per stream, by stream id, from the stage's per-stream metrics (streams that ended leave after 30 s). */
+  streams: Record<string, StreamStatus> | null;
 }
 
 /** The parts of a successful read the next read compares against. */
@@ -101,7 +104,7 @@ export function downStatus(stage: StatusStage, url: string, error: string): Stag
   return {
     stage, url, up: false, error,
     chunks: null, chunkRatePerS: null, queueDepthChunks: null, queueTargetChunks: null, drops: null, rejected: null,
-    streamsActive: null, timing: null, model: null, node: null, realtimeFactor: null, rssBytes: null, startTimeS: null,
+    streamsActive: null, timing: null, model: null, node: null, realtimeFactor: null, rssBytes: null, startTimeS: null, streams: null,
   };
 }
 
@@ -171,6 +174,7 @@ export function stageStatusFrom(
     realtimeFactor: stage === 'inference' ? firstValue(samples, 'quell_inference_realtime_factor') : null,
     rssBytes: firstValue(samples, 'process_resident_memory_bytes'),
     startTimeS,
+    streams: streamStatusFrom(stage, samples),
   };
   return { status, reading: { timeMs, startTimeS, rateCounter, timing: buckets } };
 }

@@ -1,6 +1,6 @@
 import { encodeFrame, FrameFlags, monotonicNs, seqAdd, wallClockUs, type FrameHeader } from '@quell/protocol';
 import type { Logger, SendQueue } from '@quell/runtime';
-import type { InferenceMetrics } from '../metrics.js';
+import type { InferenceMetrics, InferenceStreamCounts } from '../metrics.js';
 import type { StreamState, StreamTable } from '../streams/stream-table.js';
 import type { DropInjector } from './drop-injector.js';
 import { OverloadGuard, RESET_MODEL, RUN_MODEL, type OverloadPolicy } from './overload-guard.js';
@@ -63,6 +63,9 @@ export class ModelRunner {
   async process(header: FrameHeader, samples: Float32Array): Promise<void> {
     const m = this.#metrics;
     m.chunksReceived++;
+    // A stream with per-stream counters (state here, or ended moments ago) counts from here; a new stream's first chunk once its state exists.
+    const known = m.streams.get(header.stream);
+    if (known) known.chunksReceived++;
     const nowMs = performance.now();
     m.lastInputMs = nowMs;
     const ageUs = wallClockUs() - header.captureTimeUs;
@@ -71,6 +74,7 @@ export class ModelRunner {
     // Real time: a chunk this old would be played late; dropping it lets the stream catch up (playback conceals the gap).
     if (this.#maxInputAgeUs > 0 && ageUs > this.#maxInputAgeUs && (header.flags & FrameFlags.END_OF_STREAM) === 0) {
       m.drops.stale++;
+      if (known) known.drops.stale++;
       return;
     }
     let stream: StreamState;
@@ -78,6 +82,7 @@ export class ModelRunner {
       stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, performance.now());
     } catch (err) {
       m.drops['bad-stream']++;
+      if (known) known.drops['bad-stream']++;
       if (this.#logOnce(header.stream)) this.#log.warn({ streamId: header.stream, reason: (err as Error).message }, 'stream refused by the model');
       return;
     }
@@ -90,6 +95,8 @@ export class ModelRunner {
       this.#streams.delete(header.stream);
       stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, nowMs);
     }
+    const counts = stream.counts;
+    if (counts !== known) counts.chunksReceived++;
     const startedNs = monotonicNs();
     const output = new Float32Array(samples.length);
     try {
@@ -100,6 +107,7 @@ export class ModelRunner {
       this.#guard.mix(header.stream, samples, output, (plan & RUN_MODEL) !== 0);
     } catch (err) {
       m.drops['process-error']++;
+      counts.drops['process-error']++;
       if (this.#logOnce(header.stream)) this.#log.error({ streamId: header.stream, err }, 'model failed on a chunk (further failures of this stream are only counted)');
       return;
     }
@@ -108,11 +116,14 @@ export class ModelRunner {
     m.processingSecondsWindow += elapsedS;
     m.audioSecondsWindow += header.frameCount / header.sampleRateHz;
     m.audioFramesProcessed += header.frameCount;
+    counts.processing.record(elapsedS);
+    counts.processingSecondsWindow += elapsedS;
+    counts.audioSecondsWindow += header.frameCount / header.sampleRateHz;
     const lsnrDb = stream.processor.lsnrDb;
     if (lsnrDb !== undefined && m.lsnrByStream.size < 1024) m.lsnrByStream.set(header.stream, lsnrDb);
     header.delayFrames += latency;
     header.flags = endOfStream && latency > 0 ? header.flags & ~FrameFlags.END_OF_STREAM : header.flags;
-    await this.#send(header, output);
+    await this.#send(header, output, counts);
     if (!endOfStream) return;
     if (latency > 0) await this.#flushTail(stream, header);
     this.#guard.forget(header.stream);
@@ -136,6 +147,8 @@ export class ModelRunner {
       await stream.processor.process(samples, this.#warmScratch.subarray(0, samples.length));
     } catch {
       this.#metrics.drops['process-error']++;
+      const known = this.#metrics.streams.get(header.stream);
+      if (known) known.drops['process-error']++;
       return false;
     }
     this.#metrics.warmUpChunks++;
@@ -159,7 +172,7 @@ export class ModelRunner {
       frameCount: latency,
       flags: last.flags | FrameFlags.END_OF_STREAM,
     };
-    await this.#send(tail, output);
+    await this.#send(tail, output, stream.counts);
   }
 
   /** Test hook: spins until `loadNs` after `startedNs`, emulating a heavier model. */
@@ -176,13 +189,17 @@ export class ModelRunner {
     return true;
   }
 
-  async #send(header: FrameHeader, output: Float32Array): Promise<void> {
+  async #send(header: FrameHeader, output: Float32Array, counts: InferenceStreamCounts): Promise<void> {
     if (this.#dropInjector.shouldDrop()) {
       this.#metrics.drops.injected++;
+      counts.drops.injected++;
       return;
     }
     const parts = encodeFrame(header, output);
     if (this.#blocking) await this.#queue.put(parts);
-    else if (!this.#queue.offer(parts)) this.#metrics.drops['queue-full']++;
+    else if (!this.#queue.offer(parts)) {
+      this.#metrics.drops['queue-full']++;
+      counts.drops['queue-full']++;
+    }
   }
 }

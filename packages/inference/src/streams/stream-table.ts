@@ -1,3 +1,5 @@
+import type { StreamSeries } from '@quell/runtime';
+import type { InferenceStreamCounts } from '../metrics.js';
 import type { Processor, StreamProcessor } from '../processors/processor.js';
 
 /** One stream's state in the inference stage. */
@@ -6,6 +8,8 @@ export interface StreamState {
   readonly sampleRateHz: number;
   readonly channelCount: number;
   readonly processor: StreamProcessor;
+  /** The stream's metric counters: opened with its state, ended when the state goes. */
+  readonly counts: InferenceStreamCounts;
   /** Monotonic ms of the last chunk, for the idle timeout. */
   lastSeenMs: number;
   /** Next seq the stream expects; chunks keep their seq end to end. */
@@ -21,9 +25,11 @@ export interface StreamState {
 export class StreamTable {
   readonly #processor: Processor;
   readonly #streams = new Map<number, StreamState>();
+  readonly #counts: StreamSeries<InferenceStreamCounts>;
 
-  constructor(processor: Processor) {
+  constructor(processor: Processor, counts: StreamSeries<InferenceStreamCounts>) {
     this.#processor = processor;
+    this.#counts = counts;
   }
 
   get size(): number {
@@ -43,6 +49,7 @@ export class StreamTable {
         sampleRateHz,
         channelCount,
         processor: this.#processor.createStream(sampleRateHz, channelCount),
+        counts: this.#counts.open(streamId),
         lastSeenMs: nowMs,
         lastSeq: 0,
         lastTs: 0,
@@ -58,6 +65,7 @@ export class StreamTable {
     if (!state) return;
     state.processor.close();
     this.#streams.delete(streamId);
+    this.#counts.end(streamId);
   }
 
   /** Drops streams idle since before `cutoffMs`; returns how many. */

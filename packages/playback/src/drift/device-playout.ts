@@ -16,6 +16,8 @@ export interface DeviceStream {
   tick(): void;
   /** Frames held in the jitter buffer. */
   readonly heldFrames: number;
+  /** True when a tick with the jitter buffer empty would play the dry signal (--conceal dry), not silence. */
+  readonly dryReady?: boolean;
   readonly finished: boolean;
 }
 
@@ -195,8 +197,9 @@ export class DevicePlayout implements DeviceMetricsView {
         if (corrector.measure(nowS, stream.heldFrames) > corrector.targetS + this.#options.maxExcessS) this.#discardExcess(stream, corrector, streamSink, nowS);
         // Tick the jitter buffer only as the resampler needs input, so the audio waits there (reorderable), and
         // never when it is empty: a tick then would conceal and move the stream position ahead of the sender,
-        // making every later chunk 'late'. The corrector underruns instead and the timeline is kept.
-        while (corrector.needsInput(frames) && !stream.finished && stream.heldFrames > 0) {
+        // making every later chunk 'late'. The corrector underruns instead and the timeline is kept. With the dry
+        // path the position may go on as far as the dry chunks have arrived: they come from the sender's clock.
+        while (corrector.needsInput(frames) && !stream.finished && (stream.heldFrames > 0 || stream.dryReady === true)) {
           const before = streamSink.framesWritten;
           stream.tick();
           if (streamSink.framesWritten === before) break;

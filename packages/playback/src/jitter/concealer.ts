@@ -1,3 +1,8 @@
+/** Raised-cosine gain rising from 0 (i = 0) towards 1 (i = n). */
+export function rise(i: number, n: number): number {
+  return 0.5 - 0.5 * Math.cos((Math.PI * i) / n);
+}
+
 /**
  * Hides missing chunks without clicks: a missing chunk becomes the previous
  * chunk played backwards (so the waveform continues from the last sample
@@ -24,11 +29,6 @@ export class Concealer {
     return this.#silent;
   }
 
-  /** Raised-cosine gain rising from 0 (i = 0) towards 1 (i = n). */
-  static #rise(i: number, n: number): number {
-    return 0.5 - 0.5 * Math.cos((Math.PI * i) / n);
-  }
-
   /** Copies a real chunk to `out`, fading it in if it ends a gap, and remembers it. */
   play(samples: Float32Array, out: Float32Array): void {
     const ch = this.#channelCount;
@@ -37,10 +37,38 @@ export class Concealer {
     if (this.#silent) {
       const n = Math.min(this.#fadeFrames, frames);
       for (let f = 0; f < n; f++) {
-        const g = Concealer.#rise(f, n);
+        const g = rise(f, n);
         for (let c = 0; c < ch; c++) out[f * ch + c] *= g;
       }
       this.#silent = false;
+    }
+    this.#remember(out, frames);
+  }
+
+  /**
+   * Plays `next`, which does not continue the last chunk played (the dry
+   * signal in place of a missing processed chunk, or back): the last chunk's
+   * tail played backwards fades out while `next` fades in, so the join has no
+   * step. After a concealed gap `next` just fades in, as in play(). `out` may
+   * be `next` itself.
+   */
+  splice(next: Float32Array, out: Float32Array): void {
+    if (this.#silent || this.#historyFrames === 0) {
+      this.play(next, out);
+      return;
+    }
+    const ch = this.#channelCount;
+    const frames = next.length / ch;
+    out.set(next);
+    const n = Math.min(this.#fadeFrames, frames, this.#historyFrames);
+    const h = this.#history;
+    const last = this.#historyFrames - 1;
+    for (let f = 0; f < n; f++) {
+      const g = 1 - rise(f + 1, n);
+      for (let c = 0; c < ch; c++) {
+        const i = f * ch + c;
+        out[i] = h[(last - f) * ch + c] * g + out[i] * (1 - g);
+      }
     }
     this.#remember(out, frames);
   }
@@ -59,7 +87,7 @@ export class Concealer {
     const h = this.#history;
     const last = this.#historyFrames - 1;
     for (let f = 0; f < n; f++) {
-      const g = 1 - Concealer.#rise(f + 1, n);
+      const g = 1 - rise(f + 1, n);
       for (let c = 0; c < ch; c++) out[f * ch + c] = h[(last - f) * ch + c] * g;
     }
     out.fill(0, n * ch);

@@ -1,9 +1,10 @@
-import { wallClockUs, type HandoverInfo } from '@quell/protocol';
+import { seqAdd, wallClockUs, type HandoverInfo } from '@quell/protocol';
 import { HandoverMixer } from '../handover/handover-mixer.js';
 import { LatencySketch } from '@quell/runtime';
-import type { PlaybackMetrics } from '../metrics.js';
+import type { PlaybackDropReason, PlaybackMetrics, PlaybackStreamCounts } from '../metrics.js';
 import type { ChunkSink } from '../sinks/chunk-sink.js';
 import { Concealer } from './concealer.js';
+import { DryConcealer } from './dry-concealer.js';
 import { JitterBuffer, type BufferedChunk, type JitterBufferOptions, type ReadStatus, type WriteStatus } from './jitter-buffer.js';
 
 /** What a finished stream reports (to logs and to `quell process`). */
@@ -34,6 +35,8 @@ export interface PlayoutOptions extends JitterBufferOptions {
   /** The stage's sink and clock, to tell clocked playout (stale drops apply) from arrival-driven file writing. */
   sink?: string;
   clock?: string;
+  /** `dry`: fill missing chunks with the dry path's unprocessed signal (DryConcealer); else a fade to silence. */
+  conceal?: string;
 }
 
 /**
@@ -46,9 +49,12 @@ export class StreamPlayout {
   readonly channelCount: number;
   readonly jitter: JitterBuffer;
   readonly #concealer: Concealer;
+  /** Set with --conceal dry. */
+  readonly #dry: DryConcealer | null;
   readonly #handover: HandoverMixer;
   readonly #sink: ChunkSink;
   readonly #metrics: PlaybackMetrics;
+  readonly #counts: PlaybackStreamCounts;
   readonly #latency = new LatencySketch();
   #scratch = new Float32Array(0);
   #framesPlayed = 0;
@@ -70,11 +76,15 @@ export class StreamPlayout {
     this.channelCount = channelCount;
     this.jitter = new JitterBuffer(jitterOptions);
     this.#concealer = new Concealer(channelCount, fadeFrames);
+    this.#dry = jitterOptions.conceal === 'dry' ? new DryConcealer(this.#concealer, channelCount, fadeFrames, 2 * jitterOptions.capacityChunks) : null;
     this.#handover = new HandoverMixer(channelCount, jitterOptions.capacityChunks);
     // Arrival-driven playout waits for the second copy of a hand-over chunk (clocked playout takes what is there).
     this.jitter.setHold((seq) => this.#handover.waitsFor(seq), Math.max(jitterOptions.reorderWindowChunks, Math.floor(jitterOptions.capacityChunks / 2)));
     this.#sink = sink;
     this.#metrics = metrics;
+    this.#counts = metrics.streams.open(streamId);
+    this.#counts.jitter = this.jitter;
+    this.#counts.targetChunks = jitterOptions.prefillChunks;
     // An arrival-driven file sink writes whatever comes, whenever: lateness does not make it play late.
     const clocked = jitterOptions.sink === 'device' || jitterOptions.clock === 'realtime' || (jitterOptions.clock === 'auto' && jitterOptions.sink !== 'file');
     // The device sink's drift corrector holds its own level and discards bursts; stale drops on top of it
@@ -95,6 +105,20 @@ export class StreamPlayout {
     return this.jitter.depth * this.jitter.concealFrames;
   }
 
+  /** True when the next clocked read, were its chunk missing, would play the dry signal (--conceal dry). */
+  get dryReady(): boolean {
+    return this.#dry !== null && this.#dry.canConceal(this.jitter.nextSeq, this.jitter.concealFrames);
+  }
+
+  /**
+   * Keeps one dry-path chunk (FrameFlags.DRY) for concealment. Never touches
+   * the jitter buffer or its counts: dry chunks are not part of the stream's
+   * sequence. Ignored without --conceal dry.
+   */
+  receiveDry(seq: number, ts: number, samples: Float32Array, frameCount: number): void {
+    this.#dry?.ring.write(seq, ts, samples, frameCount);
+  }
+
   /**
    * Takes one received chunk. Returns the jitter buffer's verdict, or
    * `stale` when the chunk arrived more than `maxLatencyMs` after capture
@@ -111,12 +135,13 @@ export class StreamPlayout {
     node?: string,
     handover?: HandoverInfo,
   ): WriteStatus | 'stale' | 'overlap' {
+    this.#counts.chunksReceived++;
     const nowMs = performance.now();
     if (this.#stallThresholdMs > 0 && this.#lastReceiveMs >= 0 && nowMs - this.#lastReceiveMs > this.#stallThresholdMs) this.#metrics.inputStalls++;
     this.#lastReceiveMs = nowMs;
     this.#metrics.lastInputMs = nowMs;
     if (this.#maxLatencyUs > 0 && !endOfStream && wallClockUs() - captureTimeUs > this.#maxLatencyUs) {
-      this.#metrics.drops.stale++;
+      this.#drop('stale', 1);
       return 'stale';
     }
     // Chunks stamped by an inference node go through the hand-over rules (docs/SWAP.md); the second copy of a chunk is not a drop.
@@ -127,7 +152,7 @@ export class StreamPlayout {
     if (routed === 'mixed' || routed === 'replaced' || routed === 'overlap') return 'overlap';
     const status = (routed as WriteStatus | null) ?? this.jitter.write(seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
     if (status === 'late') this.#lateChunks++;
-    if (status !== 'ok') this.#metrics.drops[status]++;
+    if (status !== 'ok') this.#drop(status, 1);
     return status;
   }
 
@@ -153,20 +178,22 @@ export class StreamPlayout {
         // Too old to play: the clock runs behind the stream (it started on a backlog, or playback was held up).
         // Conceal this slot and skip what is buffered behind the newest chunks, so fresh audio plays next (the
         // device sink's drift corrector discards bursts itself, so there only this chunk goes).
-        this.#metrics.drops.stale += 1 + (this.#deviceClocked ? 0 : this.jitter.dropOldest(this.#prefillChunks));
+        this.#drop('stale', 1 + (this.#deviceClocked ? 0 : this.jitter.dropOldest(this.#prefillChunks)));
         status = 'missing';
       } else if (!this.#deviceClocked && latencyUs > this.#maxLatencyUs / 2 && this.jitter.depth > this.#prefillChunks + 2) {
         // Behind, with fresher chunks waiting: play this one, then skip the backlog rather than stay late for good.
-        this.#metrics.drops.stale += this.jitter.dropOldest(this.#prefillChunks);
+        this.#drop('stale', this.jitter.dropOldest(this.#prefillChunks));
       }
     }
     if (status === 'ok' && chunk) {
       const out = this.#scratchFor(chunk.frameCount);
-      this.#concealer.play(chunk.samples, out);
+      if (this.#dry) this.#dry.play(chunk.seq, chunk.samples, chunk.delayFrames, out);
+      else this.#concealer.play(chunk.samples, out);
       this.#write(out, chunk.frameCount);
       const latencyS = (wallClockUs() - chunk.captureTimeUs) / 1e6;
       this.#latency.record(latencyS);
       this.#metrics.latency.record(latencyS);
+      this.#counts.latency.record(latencyS);
       this.#starved = false;
       return;
     }
@@ -176,15 +203,24 @@ export class StreamPlayout {
       if (!this.#starved) {
         this.#underruns++;
         this.#metrics.underruns++;
+        this.#counts.underruns++;
       }
       this.#starved = true;
     } else {
       this.#gaps++;
       this.#metrics.gaps++;
+      this.#counts.gaps++;
     }
     const out = this.#scratchFor(frames);
-    this.#concealer.conceal(out);
+    // The missing chunk: the one taken and found stale, else the one the read just skipped.
+    if (!this.#dry) this.#concealer.conceal(out);
+    else if (this.#dry.conceal(chunk?.seq ?? seqAdd(this.jitter.nextSeq, -1), out)) this.#metrics.dryConcealed++;
     this.#write(out, frames);
+  }
+
+  #drop(reason: PlaybackDropReason, chunks: number): void {
+    this.#metrics.drops[reason] += chunks;
+    this.#counts.drops[reason] += chunks;
   }
 
   #scratchFor(frames: number): Float32Array {
@@ -201,6 +237,7 @@ export class StreamPlayout {
     this.#framesPlayed += frames;
     this.#chunksPlayed++;
     this.#metrics.chunksPlayed++;
+    this.#counts.chunksPlayed++;
     this.#metrics.audioFramesPlayed += frames;
   }
 
@@ -222,6 +259,11 @@ export class StreamPlayout {
   }
 
   close(): Promise<void> {
+    // The stream's series linger, then go; unless a new playout of the same stream id took its counters over.
+    if (this.#counts.jitter === this.jitter) {
+      this.#counts.jitter = null;
+      this.#metrics.streams.end(this.streamId);
+    }
     return this.#sink.close();
   }
 }

@@ -36,6 +36,11 @@ export const METRICS = {
   quell_capture_stream_node_info: spec('gauge', 'Inference node and model serving each stream (value 1)', ['stream', 'node', 'model']),
   quell_capture_node_failures_total: spec('counter', 'Inference nodes declared dead (no heartbeat within the node timeout)'),
   quell_capture_control_rejected_total: spec('counter', 'Control messages capture ignored (malformed, unknown type, or from an unregistered node)'),
+  // capture, per stream (series go 30 s after the stream ends; at most 64 streams, docs/METRICS.md)
+  quell_capture_stream_chunks_sent_total: spec('counter', 'Chunks of each stream capture queued for sending (warm-up copies to a candidate inference node not counted)', ['stream']),
+  quell_capture_stream_drops_total: spec('counter', 'Chunks of each stream capture dropped, by reason', ['stream', 'reason']),
+  quell_capture_dry_chunks_sent_total: spec('counter', 'Unprocessed (dry) copies of chunks handed to the dry-path socket to playback (--dry-endpoint)'),
+  quell_capture_dry_drops_total: spec('counter', 'Dry copies capture dropped because the dry-path queue was full (playback slow or not connected); the processed path never waits for it'),
   // inference
   quell_inference_chunks_received_total: spec('counter', 'Valid chunks received by inference'),
   quell_inference_warm_up_chunks_total: spec('counter', 'Warm-up chunks run through the model with the output discarded, before this node takes a stream over'),
@@ -55,6 +60,11 @@ export const METRICS = {
   quell_inference_degraded: spec('gauge', '1 while the overload policy passes audio through unprocessed because inference fell behind real time, else 0'),
   quell_inference_degraded_chunks_total: spec('counter', 'Chunks sent unprocessed (delayed dry signal) by the overload policy'),
   quell_inference_overload_transitions_total: spec('counter', 'Times inference entered the degraded (overloaded) state'),
+  // inference, per stream (streams this node holds model state for)
+  quell_inference_stream_chunks_received_total: spec('counter', 'Valid chunks of each stream received by inference (warm-up chunks not counted)', ['stream']),
+  quell_inference_stream_chunk_processing_seconds: spec('histogram', 'Model processing time per chunk of each stream (_count: chunks processed)', ['stream']),
+  quell_inference_stream_realtime_factor: spec('gauge', 'Processing time divided by audio time of each stream over the last scrape interval (1 = just real time)', ['stream']),
+  quell_inference_stream_drops_total: spec('counter', 'Chunks of each stream inference dropped, by reason', ['stream', 'reason']),
   // playback
   quell_playback_chunks_received_total: spec('counter', 'Valid chunks received by playback'),
   quell_playback_chunks_played_total: spec('counter', 'Chunks written to the sink, concealment included'),
@@ -81,6 +91,18 @@ export const METRICS = {
   quell_playback_handover_fallbacks_total: spec('counter', 'Chunks of a hand-over played from the old node because the new node\'s chunk was not there in time'),
   quell_playback_input_idle_seconds: spec('gauge', 'Seconds since playback last received a chunk while a stream is open (0 when none is); grows during a stall upstream'),
   quell_playback_input_stalls_total: spec('counter', 'Times a stream open in playback received nothing for longer than --stall-threshold-ms'),
+  // playback, per stream (streams with a live jitter buffer and sink)
+  quell_playback_stream_chunks_received_total: spec('counter', 'Valid chunks of each stream received by playback', ['stream']),
+  quell_playback_stream_chunks_played_total: spec('counter', 'Chunks of each stream written to the sink, concealment included', ['stream']),
+  quell_playback_stream_gaps_total: spec('counter', 'Chunks missing from each stream, concealed with a fade', ['stream']),
+  quell_playback_stream_underruns_total: spec('counter', "Times each stream's sink needed a chunk and its jitter buffer was empty", ['stream']),
+  quell_playback_stream_drops_total: spec('counter', 'Received chunks of each stream playback discarded, by reason (as quell_playback_drops_total)', ['stream', 'reason']),
+  quell_playback_stream_latency_seconds: spec('histogram', 'End-to-end latency of each stream: time a chunk reaches the sink minus its capture time', ['stream']),
+  quell_playback_stream_jitter_buffer_depth_chunks: spec('gauge', "Chunks held in each stream's jitter buffer", ['stream']),
+  quell_playback_stream_jitter_buffer_target_chunks: spec('gauge', "Prefill target of each stream's jitter buffer", ['stream']),
+  quell_playback_dry_chunks_received_total: spec('counter', 'Valid dry (unprocessed, flagged DRY) chunks received from capture\'s dry path; not in chunks_received_total'),
+  quell_playback_dry_drops_total: spec('counter', 'Dry chunks playback did not keep for concealment, by reason (disabled: --conceal silence; no-stream: no processed stream with that id is open; format: rate or channels differ from the processed stream)', ['reason']),
+  quell_playback_dry_concealed_chunks_total: spec('counter', 'Missing processed chunks played as the aligned dry (unprocessed) signal instead of a fade to silence (--conceal dry); each is also a gap or part of an underrun'),
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;

@@ -83,6 +83,11 @@ describe('decodeFrame', () => {
     assert.equal(decoded.ok, true);
   });
 
+  it('decodeFrame() accepts the DRY flag (the dry path) and keeps it', () => {
+    const r = decodeFrame(encodeFrame(header({ flags: FrameFlags.DRY }), samples(8)));
+    assert.equal(r.ok && r.header.flags, FrameFlags.DRY);
+  });
+
   it('decodeFrame() accepts WARM_UP, a node id and a well-formed hand-over, and rejects malformed ones as field', () => {
     const ok = decodeFrame(encodeFrame(header({ flags: FrameFlags.WARM_UP, node: 'n1', handover: { from: 'a', to: 'b', atSeq: 5, fadeChunks: 5 } }), samples(8)));
     assert.equal(ok.ok, true);
@@ -94,7 +99,7 @@ describe('decodeFrame', () => {
       { handover: { from: 'a', to: 'b', atSeq: 1, fadeChunks: 0 } },
       { handover: { from: 'a', atSeq: 1, fadeChunks: 1 } },
       { handover: 'x' },
-      { flags: 4 },
+      { flags: 8 },
     ]) {
       const r = decodeFrame(encodeFrame(header(bad as never), samples(8)));
       assert.deepEqual(r, { ok: false, reason: 'field' }, JSON.stringify(bad));

@@ -11,10 +11,17 @@ export const FrameFlags = {
    * sends nothing back. Only capture sets it, only inference reads it.
    */
   WARM_UP: 2,
+  /**
+   * Dry path (docs/SWAP.md, crash section): an unprocessed copy of a chunk that
+   * capture PUSHes straight to playback (`--dry-endpoint`), same stream, seq
+   * and ts, delayFrames 0. Playback keeps it only to fill a missing processed
+   * chunk (`--conceal dry`); it never carries END_OF_STREAM.
+   */
+  DRY: 4,
 } as const;
 
 /** Every defined {@link FrameFlags} bit; a frame with any other bit set is rejected. */
-export const FRAME_FLAGS_MASK = FrameFlags.END_OF_STREAM | FrameFlags.WARM_UP;
+export const FRAME_FLAGS_MASK = FrameFlags.END_OF_STREAM | FrameFlags.WARM_UP | FrameFlags.DRY;
 
 /**
  * A hand-over in progress, stamped by capture on every chunk it sends to both
