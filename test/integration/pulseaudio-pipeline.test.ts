@@ -73,10 +73,12 @@ function segmentNcc(reference: Float32Array, recorded: Float32Array, lagFrames: 
  */
 function startDevicePipeline(playbackArgs: string[] = []): Promise<RunningPipeline> {
   process.env.PULSE_SINK = SINK_OUT;
+  // Niceness -10, as ecosystem.config.js runs the stages: the device clock does not wait for a busy machine.
+  const priority = '--priority=-10';
   return startPipeline({
-    capture: ['--source', 'device', '--pulse-source', `${SINK_IN}.monitor`, '--device-channels', '2'],
-    inference: ['--model', 'passthrough'],
-    playback: ['--sink', 'device', '--device', 'pulse', ...playbackArgs],
+    capture: ['--source', 'device', '--pulse-source', `${SINK_IN}.monitor`, '--device-channels', '2', priority],
+    inference: ['--model', 'passthrough', priority],
+    playback: ['--sink', 'device', '--device', 'pulse', priority, ...playbackArgs],
   });
 }
 

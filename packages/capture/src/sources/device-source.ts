@@ -1,11 +1,8 @@
 import {
   AudioDeviceError,
   DeliveryClock,
+  DeviceLink,
   LatencySketch,
-  ReopenBackoff,
-  loadPortAudio,
-  pickDevice,
-  devicesFrom,
   wallClockUs,
   type AudioDeviceInfo,
   type DeviceSpec,
@@ -52,7 +49,6 @@ export interface DeviceSourceOptions {
 const BYTES_PER_SAMPLE = 4;
 /** Pieces after an open before the backoff resets: one second of healthy capture at 10 ms. */
 const HEALTHY_PIECES = 100;
-const CLOSE_TIMEOUT_MS = 2000;
 
 /**
  * Captures an input device through PortAudio and delivers fixed-size float32 chunks.
@@ -71,37 +67,21 @@ export class DeviceSource {
   chunkCount = 0;
   /** Bytes received from the device. */
   receivedBytes = 0;
-  /** Device failures (open, stream error, unexpected end). */
-  errorCount = 0;
-  /** Successful reopens after a failure. */
-  reopenCount = 0;
-  /** Throws from onChunk. */
+  /** Throws from onChunk and onDeviceError. */
   listenerErrorCount = 0;
-  /** The device actually opened; undefined before start(). */
-  device: AudioDeviceInfo | undefined;
 
-  readonly #options: DeviceSourceOptions;
   readonly #onChunk: (samples: Float32Array, captureTimeUs: number) => void;
   readonly #queueBuffers: number;
   readonly #clock: DeliveryClock;
-  readonly #backoff: ReopenBackoff;
+  readonly #link: DeviceLink;
   readonly #pending: Float32Array;
   readonly #usPerFrame: number;
   #pendingFrames = 0;
   #pendingStartUs = 0;
-  #portAudio: PortAudioBinding | undefined;
-  #stream: PortAudioStream | undefined;
-  // Bumped on every open and close so events of a stream we dropped are ignored.
-  #generation = 0;
   #piecesSinceOpen = 0;
-  #reopenTimer: NodeJS.Timeout | undefined;
-  #started = false;
-  #closed = false;
-  #closePromise: Promise<void> | undefined;
 
   /** @throws TypeError for bad options, before any device is touched. */
   constructor(options: DeviceSourceOptions) {
-    this.#options = options;
     this.sampleRateHz = options.sampleRateHz ?? 48000;
     this.channelCount = options.channelCount ?? 1;
     this.deviceChannelCount = options.deviceChannelCount ?? this.channelCount;
@@ -125,7 +105,16 @@ export class DeviceSource {
     if (problems.length > 0) throw new TypeError(`DeviceSource: ${problems.join('; ')}`);
     this.#onChunk = options.onChunk;
     this.#clock = new DeliveryClock(this.sampleRateHz, this.framesPerBuffer);
-    this.#backoff = new ReopenBackoff(options.reopenMaxDelayMs ?? 5000);
+    this.#link = new DeviceLink({
+      direction: 'input',
+      owner: 'DeviceSource',
+      device: options.device,
+      portAudio: options.portAudio,
+      reopenMaxDelayMs: options.reopenMaxDelayMs,
+      createStream: (portAudio, device, generation) => this.#createStream(portAudio, device, generation),
+      onDeviceError: options.onDeviceError,
+      onListenerError: () => this.listenerErrorCount++,
+    });
     this.#pending = new Float32Array(this.chunkFrames * this.channelCount);
     this.#usPerFrame = 1e6 / this.sampleRateHz;
   }
@@ -145,82 +134,71 @@ export class DeviceSource {
     return this.#clock.lastLagUs;
   }
 
+  /** Device failures (open, stream error, unexpected end). */
+  get errorCount(): number {
+    return this.#link.errorCount;
+  }
+
+  /** Successful reopens after a failure. */
+  get reopenCount(): number {
+    return this.#link.reopenCount;
+  }
+
+  /** The device actually opened; undefined before start(). */
+  get device(): AudioDeviceInfo | undefined {
+    return this.#link.device;
+  }
+
   /**
    * Resolves the device and opens it; chunks flow from then on.
    * Rejects with AudioDeviceError: 'ERR_AUDIO_BACKEND_UNAVAILABLE', 'ERR_AUDIO_DEVICE_NOT_FOUND' /
    * 'ERR_AUDIO_DEVICE_AMBIGUOUS' (a DeviceSelectionError), 'ERR_AUDIO_DEVICE_OPEN' (the first open failed),
    * or 'ERR_AUDIO_DEVICE_CLOSED' after close() or a second start().
    */
-  async start(): Promise<void> {
-    if (this.#closed || this.#started) {
-      throw new AudioDeviceError('ERR_AUDIO_DEVICE_CLOSED', 'DeviceSource.start() after close() or a second start()', false);
-    }
-    this.#started = true;
-    const portAudio = this.#options.portAudio ?? (await loadPortAudio());
-    this.#portAudio = portAudio;
-    this.device = pickDevice(this.#options.device, 'input', devicesFrom(portAudio));
-    if (this.#closed) return;
-    this.#open();
+  start(): Promise<void> {
+    return this.#link.start();
   }
 
   /** Stops capture and releases the device. Resolves when PortAudio has closed it; safe to call twice. */
   close(): Promise<void> {
-    this.#closePromise ??= this.#doClose();
-    return this.#closePromise;
+    return this.#link.close();
   }
 
-  async #doClose(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#reopenTimer);
-    await this.#dropStream();
-  }
-
-  /** Opens the device; throws AudioDeviceError 'ERR_AUDIO_DEVICE_OPEN' when PortAudio refuses. */
-  #open(): void {
-    const portAudio = this.#portAudio;
-    const device = this.device;
-    if (!portAudio || !device) throw new Error('DeviceSource.#open() before start()');
-    const generation = ++this.#generation;
-    let stream: PortAudioStream;
-    try {
-      stream = portAudio.AudioIO({
-        inOptions: {
-          deviceId: device.id,
-          sampleRate: this.sampleRateHz,
-          channelCount: this.deviceChannelCount,
-          sampleFormat: 1,
-          framesPerBuffer: this.framesPerBuffer,
-          maxQueue: this.#queueBuffers,
-          // One device buffer per 'data' piece: the 16 KiB default would batch ~85 ms per piece.
-          highwaterMark: this.framesPerBuffer * this.deviceChannelCount * BYTES_PER_SAMPLE,
-          // A PortAudio status flag must not kill the stream; overflows are detected by DeliveryClock.
-          closeOnError: false,
-        },
-      });
-      stream.on('data', (piece) => {
-        if (generation === this.#generation) this.#onPiece(piece);
-      });
-      stream.on('error', (err) => {
-        if (generation === this.#generation) this.#fail(err);
-      });
-      stream.on('end', () => {
-        if (generation === this.#generation) this.#fail(new Error('input stream ended'));
-      });
-      this.#stream = stream;
-      this.#clock.reset();
-      this.#pendingFrames = 0;
-      this.#piecesSinceOpen = 0;
-      stream.start();
-    } catch (err) {
-      if (this.#stream) void this.#dropStream();
-      throw new AudioDeviceError('ERR_AUDIO_DEVICE_OPEN', `cannot open input device ${device.id} '${device.name}': ${(err as Error).message}`, true, { cause: err });
-    }
+  #createStream(portAudio: PortAudioBinding, device: AudioDeviceInfo, generation: number): PortAudioStream {
+    const stream = portAudio.AudioIO({
+      inOptions: {
+        deviceId: device.id,
+        sampleRate: this.sampleRateHz,
+        channelCount: this.deviceChannelCount,
+        sampleFormat: 1,
+        framesPerBuffer: this.framesPerBuffer,
+        maxQueue: this.#queueBuffers,
+        // One device buffer per 'data' piece: the 16 KiB default would batch ~85 ms per piece.
+        highwaterMark: this.framesPerBuffer * this.deviceChannelCount * BYTES_PER_SAMPLE,
+        // A PortAudio status flag must not kill the stream; overflows are detected by DeliveryClock.
+        closeOnError: false,
+      },
+    });
+    const link = this.#link;
+    stream.on('data', (piece) => {
+      if (link.isCurrent(generation)) this.#onPiece(piece);
+    });
+    stream.on('error', (err) => {
+      if (link.isCurrent(generation)) link.fail(err);
+    });
+    stream.on('end', () => {
+      if (link.isCurrent(generation)) link.fail(new Error('input stream ended'));
+    });
+    this.#clock.reset();
+    this.#pendingFrames = 0;
+    this.#piecesSinceOpen = 0;
+    return stream;
   }
 
   #onPiece(piece: Buffer): void {
     const arrivalUs = wallClockUs();
     this.receivedBytes += piece.length;
-    if (++this.#piecesSinceOpen === HEALTHY_PIECES) this.#backoff.reset();
+    if (++this.#piecesSinceOpen === HEALTHY_PIECES) this.#link.healthy();
     const deviceChannels = this.deviceChannelCount;
     const frames = Math.floor(piece.length / (BYTES_PER_SAMPLE * deviceChannels));
     const captureEndUs = this.#clock.record(frames, arrivalUs);
@@ -251,51 +229,5 @@ export class DeviceSource {
     } catch {
       this.listenerErrorCount++;
     }
-  }
-
-  #fail(err: unknown): void {
-    if (this.#closed) return;
-    this.errorCount++;
-    const error = err instanceof AudioDeviceError
-      ? err
-      : new AudioDeviceError('ERR_AUDIO_DEVICE_IO', `input device failed: ${(err as Error)?.message ?? String(err)}`, true, { cause: err });
-    try {
-      this.#options.onDeviceError?.(error);
-    } catch {
-      this.listenerErrorCount++;
-    }
-    void this.#dropStream();
-    clearTimeout(this.#reopenTimer);
-    this.#reopenTimer = setTimeout(() => this.#reopen(), this.#backoff.nextDelayMs());
-  }
-
-  #reopen(): void {
-    if (this.#closed) return;
-    try {
-      this.#open();
-      this.reopenCount++;
-    } catch (err) {
-      this.#fail(err);
-    }
-  }
-
-  /** Aborts the current stream, if any; resolves when PortAudio has let go of it (or after a timeout). */
-  #dropStream(): Promise<void> {
-    const stream = this.#stream;
-    this.#stream = undefined;
-    this.#generation++;
-    if (!stream) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
-      try {
-        stream.quit(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      } catch {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
   }
 }

@@ -1,10 +1,7 @@
 import {
   AudioDeviceError,
+  DeviceLink,
   FrameRing,
-  ReopenBackoff,
-  devicesFrom,
-  loadPortAudio,
-  pickDevice,
   type AudioDeviceInfo,
   type DeviceSpec,
   type PortAudioBinding,
@@ -43,7 +40,6 @@ export interface DeviceSinkOptions {
 
 const BYTES_PER_SAMPLE = 4;
 const HEALTHY_BLOCKS = 100;
-const CLOSE_TIMEOUT_MS = 2000;
 
 /**
  * Plays float32 chunks on an output device through PortAudio. The device pulls: every time naudiodon accepts a
@@ -65,31 +61,20 @@ export class DeviceSink {
   writtenFrameCount = 0;
   /** Frames handed to the device, silence included. */
   playedFrameCount = 0;
-  errorCount = 0;
-  reopenCount = 0;
-  /** The device actually opened; undefined before start(). */
-  device: AudioDeviceInfo | undefined;
 
-  readonly #options: DeviceSinkOptions;
+  readonly #onDemand: (() => void) | undefined;
   readonly #deviceQueueBuffers: number;
   readonly #ring: FrameRing;
   readonly #block: Float32Array;
   readonly #blockBytes: Buffer;
-  readonly #backoff: ReopenBackoff;
-  #portAudio: PortAudioBinding | undefined;
-  #stream: PortAudioStream | undefined;
-  #generation = 0;
+  readonly #link: DeviceLink;
   #writing = false;
   #hasWritten = false;
   #blocksSinceOpen = 0;
-  #reopenTimer: NodeJS.Timeout | undefined;
-  #started = false;
-  #closed = false;
-  #closePromise: Promise<void> | undefined;
 
   /** @throws TypeError for bad options, before any device is touched. */
   constructor(options: DeviceSinkOptions = {}) {
-    this.#options = options;
+    this.#onDemand = options.onDemand;
     this.sampleRateHz = options.sampleRateHz ?? 48000;
     this.channelCount = options.channelCount ?? 1;
     this.framesPerBuffer = options.framesPerBuffer ?? Math.round(this.sampleRateHz / 100);
@@ -110,7 +95,31 @@ export class DeviceSink {
     // Reused for every block: naudiodon copies a written Buffer synchronously inside write(), and only one
     // write is ever outstanding, so the stream never holds a reference to it.
     this.#blockBytes = Buffer.alloc(this.#block.length * BYTES_PER_SAMPLE);
-    this.#backoff = new ReopenBackoff(options.reopenMaxDelayMs ?? 5000);
+    this.#link = new DeviceLink({
+      direction: 'output',
+      owner: 'DeviceSink',
+      device: options.device,
+      portAudio: options.portAudio,
+      reopenMaxDelayMs: options.reopenMaxDelayMs,
+      createStream: (portAudio, device, generation) => this.#createStream(portAudio, device, generation),
+      onStarted: (generation) => this.#pump(generation),
+      onDeviceError: options.onDeviceError,
+    });
+  }
+
+  /** Device failures (open, stream error, unexpected close). */
+  get errorCount(): number {
+    return this.#link.errorCount;
+  }
+
+  /** Successful reopens after a failure. */
+  get reopenCount(): number {
+    return this.#link.reopenCount;
+  }
+
+  /** The device actually opened; undefined before start(). */
+  get device(): AudioDeviceInfo | undefined {
+    return this.#link.device;
   }
 
   /** Frames written but not yet handed to the device. naudiodon and the device hold up to deviceQueueBuffers blocks more. */
@@ -128,16 +137,8 @@ export class DeviceSink {
    * Rejects with AudioDeviceError: 'ERR_AUDIO_BACKEND_UNAVAILABLE', 'ERR_AUDIO_DEVICE_NOT_FOUND' /
    * 'ERR_AUDIO_DEVICE_AMBIGUOUS', 'ERR_AUDIO_DEVICE_OPEN', or 'ERR_AUDIO_DEVICE_CLOSED' after close() or a second start().
    */
-  async start(): Promise<void> {
-    if (this.#closed || this.#started) {
-      throw new AudioDeviceError('ERR_AUDIO_DEVICE_CLOSED', 'DeviceSink.start() after close() or a second start()', false);
-    }
-    this.#started = true;
-    const portAudio = this.#options.portAudio ?? (await loadPortAudio());
-    this.#portAudio = portAudio;
-    this.device = pickDevice(this.#options.device, 'output', devicesFrom(portAudio));
-    if (this.#closed) return;
-    this.#open();
+  start(): Promise<void> {
+    return this.#link.start();
   }
 
   /**
@@ -147,7 +148,7 @@ export class DeviceSink {
    * @throws AudioDeviceError 'ERR_AUDIO_DEVICE_CLOSED' after close(); TypeError for a partial frame
    */
   write(samples: Float32Array): 'ok' | 'dropped' {
-    if (this.#closed) throw new AudioDeviceError('ERR_AUDIO_DEVICE_CLOSED', 'DeviceSink.write() after close()', false);
+    if (this.#link.closed) throw new AudioDeviceError('ERR_AUDIO_DEVICE_CLOSED', 'DeviceSink.write() after close()', false);
     if (samples.length % this.channelCount !== 0) {
       throw new TypeError(`DeviceSink.write(): ${samples.length} samples is not a whole number of ${this.channelCount}-channel frames`);
     }
@@ -163,63 +164,47 @@ export class DeviceSink {
 
   /** Stops playback (queued frames are discarded) and releases the device; safe to call twice. */
   close(): Promise<void> {
-    this.#closePromise ??= this.#doClose();
-    return this.#closePromise;
+    if (!this.#link.closed) this.#ring.clear();
+    return this.#link.close();
   }
 
-  async #doClose(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#reopenTimer);
-    this.#ring.clear();
-    await this.#dropStream();
-  }
-
-  #open(): void {
-    const portAudio = this.#portAudio;
-    const device = this.device;
-    if (!portAudio || !device) throw new Error('DeviceSink.#open() before start()');
-    const generation = ++this.#generation;
-    try {
-      const stream = portAudio.AudioIO({
-        outOptions: {
-          deviceId: device.id,
-          sampleRate: this.sampleRateHz,
-          channelCount: this.channelCount,
-          sampleFormat: 1,
-          framesPerBuffer: this.framesPerBuffer,
-          maxQueue: this.#deviceQueueBuffers,
-          highwaterMark: this.#blockBytes.length,
-          // PortAudio prints 'priming output' and underflow flags; as errors they would end the stream.
-          closeOnError: false,
-        },
-      });
-      stream.on('error', (err) => {
-        if (generation === this.#generation) this.#fail(err);
-      });
-      stream.on('close', () => {
-        if (generation === this.#generation) this.#fail(new Error('output stream closed'));
-      });
-      this.#stream = stream;
-      this.#writing = false;
-      this.#blocksSinceOpen = 0;
-      stream.start();
-      this.#pump(generation);
-    } catch (err) {
-      if (this.#stream) void this.#dropStream();
-      throw new AudioDeviceError('ERR_AUDIO_DEVICE_OPEN', `cannot open output device ${device.id} '${device.name}': ${(err as Error).message}`, true, { cause: err });
-    }
+  #createStream(portAudio: PortAudioBinding, device: AudioDeviceInfo, generation: number): PortAudioStream {
+    const stream = portAudio.AudioIO({
+      outOptions: {
+        deviceId: device.id,
+        sampleRate: this.sampleRateHz,
+        channelCount: this.channelCount,
+        sampleFormat: 1,
+        framesPerBuffer: this.framesPerBuffer,
+        maxQueue: this.#deviceQueueBuffers,
+        highwaterMark: this.#blockBytes.length,
+        // PortAudio prints 'priming output' and underflow flags; as errors they would end the stream.
+        closeOnError: false,
+      },
+    });
+    const link = this.#link;
+    stream.on('error', (err) => {
+      if (link.isCurrent(generation)) link.fail(err);
+    });
+    stream.on('close', () => {
+      if (link.isCurrent(generation)) link.fail(new Error('output stream closed'));
+    });
+    this.#writing = false;
+    this.#blocksSinceOpen = 0;
+    return stream;
   }
 
   /** Hands the next block to naudiodon; called again from the write callback, i.e. at the device's pace. */
   #pump(generation: number): void {
-    const stream = this.#stream;
-    if (!stream || this.#writing || generation !== this.#generation) return;
+    const link = this.#link;
+    const stream = link.stream;
+    if (!stream || this.#writing || !link.isCurrent(generation)) return;
     try {
-      this.#options.onDemand?.();
+      this.#onDemand?.();
     } catch {
       // A listener's failure must not stop playback.
     }
-    if (this.#stream !== stream || generation !== this.#generation) return;
+    if (link.stream !== stream || !link.isCurrent(generation)) return;
     const block = this.#block;
     const moved = this.#ring.readInto(block, this.framesPerBuffer);
     if (moved < this.framesPerBuffer) {
@@ -234,60 +219,14 @@ export class DeviceSink {
     this.#writing = true;
     this.playedFrameCount += this.framesPerBuffer;
     stream.write(bytes, (err) => {
-      if (generation !== this.#generation) return;
+      if (!link.isCurrent(generation)) return;
       this.#writing = false;
       if (err) {
-        this.#fail(err);
+        link.fail(err);
         return;
       }
-      if (++this.#blocksSinceOpen === HEALTHY_BLOCKS) this.#backoff.reset();
+      if (++this.#blocksSinceOpen === HEALTHY_BLOCKS) link.healthy();
       this.#pump(generation);
-    });
-  }
-
-  #fail(err: unknown): void {
-    if (this.#closed) return;
-    this.errorCount++;
-    const error = err instanceof AudioDeviceError
-      ? err
-      : new AudioDeviceError('ERR_AUDIO_DEVICE_IO', `output device failed: ${(err as Error)?.message ?? String(err)}`, true, { cause: err });
-    try {
-      this.#options.onDeviceError?.(error);
-    } catch {
-      // A listener's failure must not stop playback.
-    }
-    void this.#dropStream();
-    clearTimeout(this.#reopenTimer);
-    this.#reopenTimer = setTimeout(() => this.#reopen(), this.#backoff.nextDelayMs());
-  }
-
-  #reopen(): void {
-    if (this.#closed) return;
-    try {
-      this.#open();
-      this.reopenCount++;
-    } catch (err) {
-      this.#fail(err);
-    }
-  }
-
-  #dropStream(): Promise<void> {
-    const stream = this.#stream;
-    this.#stream = undefined;
-    this.#generation++;
-    this.#writing = false;
-    if (!stream) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
-      try {
-        stream.quit(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      } catch {
-        clearTimeout(timer);
-        resolve();
-      }
     });
   }
 }

@@ -5,6 +5,7 @@ export * from './list-devices.js';
 export * from './select-device.js';
 export * from './delivery-clock.js';
 export * from './reopen-backoff.js';
+export * from './device-link.js';
 export * from './frame-ring.js';
 export * from './wall-clock.js';
 export * from './test-helpers/pulse-env.js';
