@@ -1,4 +1,4 @@
-import { seqAdd, type FrameHeader } from '@quell/protocol';
+import { copyFrameHeader, seqAdd, type FrameHeader } from '@quell/protocol';
 
 /** One remembered chunk: its own copy of the header fields and the (never written) samples part. */
 export interface RingChunk {
@@ -38,16 +38,7 @@ export class StreamRing {
     const slot = this.#slots[(this.#head + this.#size) % this.#slots.length];
     if (this.#size === this.#slots.length) this.#head = (this.#head + 1) % this.#slots.length;
     else this.#size++;
-    const h = slot.header;
-    h.v = header.v;
-    h.seq = header.seq;
-    h.ts = header.ts;
-    h.captureTimeUs = header.captureTimeUs;
-    h.sampleRateHz = header.sampleRateHz;
-    h.channelCount = header.channelCount;
-    h.frameCount = header.frameCount;
-    h.flags = header.flags;
-    h.delayFrames = header.delayFrames;
+    copyFrameHeader(header, slot.header);
     slot.samples = samples;
     this.nextSeq = seqAdd(header.seq, 1);
   }

@@ -1,4 +1,4 @@
-import { encodeHeader, FrameFlags, PROTOCOL_VERSION, type FrameHeader } from '@quell/protocol';
+import { copyFrameHeader, encodeHeader, FrameFlags, PROTOCOL_VERSION, type FrameHeader } from '@quell/protocol';
 import { attach, createPushSocket, SendQueue, type CurveSocketOptions } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 
@@ -47,13 +47,9 @@ export class DryPath {
    */
   offer(wet: FrameHeader, samples: Buffer): void {
     const h = this.#header;
-    h.stream = wet.stream;
-    h.seq = wet.seq;
-    h.ts = wet.ts;
-    h.captureTimeUs = wet.captureTimeUs;
-    h.sampleRateHz = wet.sampleRateHz;
-    h.channelCount = wet.channelCount;
-    h.frameCount = wet.frameCount;
+    copyFrameHeader(wet, h);
+    h.flags = FrameFlags.DRY;
+    h.delayFrames = 0;
     if (!this.#queue.offer([encodeHeader(h), samples])) this.dropCount++;
   }
 

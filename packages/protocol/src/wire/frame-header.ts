@@ -86,3 +86,20 @@ export interface FrameHeader {
   /** Optional: id of the inference node that produced this chunk (1 … 64 characters). */
   node?: string;
 }
+
+/**
+ * Copies the required fields of `from` into `to` (optional fields untouched),
+ * so a preallocated header can be reused on the hot path without allocating.
+ */
+export function copyFrameHeader(from: FrameHeader, to: FrameHeader): void {
+  to.v = from.v;
+  to.stream = from.stream;
+  to.seq = from.seq;
+  to.ts = from.ts;
+  to.captureTimeUs = from.captureTimeUs;
+  to.sampleRateHz = from.sampleRateHz;
+  to.channelCount = from.channelCount;
+  to.frameCount = from.frameCount;
+  to.flags = from.flags;
+  to.delayFrames = from.delayFrames;
+}
