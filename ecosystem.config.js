@@ -1,6 +1,7 @@
-// pm2 apps for the three Quell stages. Only env and args live here; every
-// default is in the stage's config.ts, and any QUELL_* variable set in the
-// shell that runs `pm2 start` overrides these (pm2 passes the environment on).
+// pm2 apps for the three Quell stages. Only env and pm2's own settings live
+// here; every default is in the stage's config.ts, and any QUELL_* variable
+// set in the shell that runs `pm2 start` overrides these (pm2 passes the
+// environment on).
 //
 // On a desktop `pm2 start ecosystem.config.js` takes the default microphone
 // through the model to the default output. Pick other devices with
@@ -12,13 +13,17 @@
 // QUELL_CAPTURE_SOURCE=synth and QUELL_PLAYBACK_SINK=file there.
 const path = require('node:path');
 
-const stage = (name, env) => ({
+const stage = (name, env, options = {}) => ({
   name: `quell-${name}`,
   script: path.join(__dirname, 'packages', name, 'dist', 'main.js'),
   cwd: __dirname,
   // Stages send 'ready' once their sockets are bound (runtime's runStage).
   wait_ready: true,
+  // How long pm2 waits for 'ready' (on a reload, for the new inference node to
+  // take the streams over) before it goes on, and stops the old node, anyway.
   listen_timeout: 15000,
+  // Above runStage's 1.8 s shutdown budget (which holds a stopping inference
+  // node's hand-over wait), so pm2 never SIGKILLs a stage that is draining.
   kill_timeout: 3000,
   // A config error exits with 2: restarting cannot fix it. Not 0: pm2 reports a
   // process killed by a signal (kill -9, OOM) as exit code 0, so 0 here means never restarting after a crash.
@@ -28,6 +33,7 @@ const stage = (name, env) => ({
   // Niceness -10 keeps audio flowing while the machine does other work; without
   // root or CAP_SYS_NICE the stage logs a warning and runs at normal priority.
   env: Object.fromEntries(Object.entries({ [`QUELL_${name.toUpperCase()}_PRIORITY`]: '-10', ...env }).map(([k, v]) => [k, process.env[k] ?? v])),
+  ...options,
 });
 
 module.exports = {
@@ -42,8 +48,23 @@ module.exports = {
     stage('capture', {
       QUELL_CAPTURE_SOURCE: 'device',
     }),
-    stage('inference', {
-      QUELL_INFERENCE_MODEL: 'dtln',
-    }),
+    stage(
+      'inference',
+      {
+        QUELL_INFERENCE_MODEL: 'dtln',
+      },
+      {
+        // Cluster mode so that `pm2 reload quell-inference` starts the new
+        // node first and stops the old one only after the new one says
+        // 'ready', which it does once capture has handed it the streams
+        // (fork mode stops the old node first: a gap). Exactly one instance:
+        // a second one would register as a candidate and take the streams
+        // over (docs/SWAP.md, "pm2 reload"). The metrics port is shared by the
+        // two workers during the hand-over (Node's cluster module); the old
+        // one stops answering on it once drained.
+        exec_mode: 'cluster',
+        instances: 1,
+      },
+    ),
   ],
 };

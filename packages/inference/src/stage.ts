@@ -9,6 +9,14 @@ import { DropInjector } from './runner/drop-injector.js';
 import { ModelRunner } from './runner/model-runner.js';
 import { StreamTable } from './streams/stream-table.js';
 
+/**
+ * Longest a stopping node waits for capture to finish handing its streams to
+ * a successor; with the drain after it this stays inside runStage's 1.8 s
+ * shutdown budget. A hand-over still running by then completes without this
+ * node (capture moves the streams to the candidate on its `bye`).
+ */
+const LEAVE_TIMEOUT_MS = 1200;
+
 export interface InferenceStage extends StageHandle {
   readonly metricsPort: number;
   readonly metrics: InferenceMetrics;
@@ -118,6 +126,8 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
     log.info({ node, role: welcome.role, input: welcome.inputEndpoint }, 'registered with capture');
     // Capture drains this node once the stream has moved to a successor: finish what is in flight, say so, exit 0.
     done = control.drainRequested.then(async () => {
+      // Under pm2 cluster mode the successor shares this metrics port (Node's cluster module): from here on only it answers.
+      metricsServer.stopListening();
       await quiet(() => metrics.chunksReceived + metrics.warmUpChunks, 50, 600);
       await queue.drain(800);
       log.info({ node }, 'drained after hand-over');
@@ -149,8 +159,12 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
     close() {
       closed ??= (async () => {
         clearInterval(idleTimer);
-        // Process what is already on the wire (capture's last chunks) first.
-        await quiet(() => metrics.chunksReceived, 50, 600);
+        // Stopped by a signal (pm2 reload or stop): hand the streams to the node that replaces this one, if capture has one, and leave drained.
+        const left = control && done ? await control.leave(LEAVE_TIMEOUT_MS) : 'alone';
+        if (control) log.info({ node, outcome: left }, 'stopping: asked capture to hand the streams over');
+        if (left === 'drain') await done?.catch(() => undefined);
+        // Alone: process what is already on the wire (capture's last chunks) first. After a timed-out hand-over the stream is live and never goes quiet.
+        if (left === 'alone') await quiet(() => metrics.chunksReceived, 50, 600);
         // A node leaving by itself says bye, so capture moves the stream at once instead of waiting for the heartbeat timeout.
         await control?.close({ type: 'bye', node });
         input.close();

@@ -47,6 +47,8 @@ interface NodeLink {
   lastSeenMs: number;
   readonly helloMs: number;
   connected: boolean;
+  /** Asked to hand its streams over before it stops (`leaving`): waits for `drain` or `no-successor`. */
+  leaving: boolean;
   /** Last seq the node reported processing, per stream. */
   readonly processed: Map<number, number>;
 }
@@ -340,6 +342,8 @@ export class InferenceRouter implements ChunkOutlet {
         }
         return;
       }
+      case 'leaving':
+        return this.#leaving(link);
       case 'drained':
       case 'bye':
         if (swap?.candidate === link) this.#abort(swap, 'the candidate node left');
@@ -385,6 +389,7 @@ export class InferenceRouter implements ChunkOutlet {
       lastSeenMs: nowMs,
       helloMs: nowMs,
       connected: false,
+      leaving: false,
       processed: new Map(),
     };
     this.#links.set(link.id, link);
@@ -457,6 +462,25 @@ export class InferenceRouter implements ChunkOutlet {
     this.#sendTo(swap.candidate, { type: 'abort', reason });
     this.#removeLink(swap.candidate, 'aborted');
     this.#finishSwap(swap, 'rolled-back', this.#active?.id ?? '', reason);
+    if (this.#active?.leaving) this.#sendTo(this.#active, { type: 'no-successor' });
+  }
+
+  /**
+   * A node about to stop (pm2 reload or stop, SIGINT/SIGTERM) asks to hand its
+   * streams over first. The active node keeps them until the swap in progress
+   * completes (it then gets `drain`, as after any swap); with no candidate
+   * there is nobody to hand them to, and it stops as it would have without
+   * asking (`no-successor`).
+   */
+  #leaving(link: NodeLink): void {
+    if (link.role === 'draining') return this.#sendTo(link, { type: 'drain' });
+    const swap = this.#swap;
+    if (link === this.#active && swap) {
+      link.leaving = true;
+      this.#log.info({ node: link.id, successor: swap.candidate.id }, 'active node leaving: its streams go to the candidate when the hand-over completes');
+      return;
+    }
+    this.#sendTo(link, { type: 'no-successor' });
   }
 
   #finishSwap(swap: Swap, outcome: SwapOutcome, from: string, reason: string): void {
@@ -471,7 +495,15 @@ export class InferenceRouter implements ChunkOutlet {
   #removeLink(link: NodeLink, why: string): void {
     if (this.#links.get(link.id) !== link) return;
     this.#links.delete(link.id);
-    if (this.#active === link) this.#active = null;
+    const swap = this.#swap;
+    if (this.#active === link) {
+      this.#active = null;
+      if (swap) {
+        // The candidate takes over at once: nothing left to crossfade from.
+        for (const s of swap.streams.values()) s.done = true;
+        this.#maybeComplete(swap);
+      }
+    }
     // Chunks still queued for a node that is gone are lost: counted, not hidden.
     if (why === 'lost') this.#options.drops['node-lost'] += link.queue.depth;
     this.#sentOfClosedLinks += link.queue.sentCount;
@@ -493,13 +525,7 @@ export class InferenceRouter implements ChunkOutlet {
         this.#abort(swap, `the candidate node stopped responding (no heartbeat for ${o.nodeTimeoutMs} ms)`);
         continue;
       }
-      const wasActive = this.#active === link;
       this.#removeLink(link, 'lost');
-      if (wasActive && swap) {
-        // The candidate takes over at once: nothing left to crossfade from.
-        for (const s of swap.streams.values()) s.done = true;
-        this.#maybeComplete(swap);
-      }
     }
     const swap = this.#swap;
     if (!swap) return;

@@ -16,6 +16,9 @@ export interface NodeControlOptions {
   heartbeatMs: number;
 }
 
+/** How a node's `leave()` ended. */
+export type LeaveOutcome = 'drain' | 'alone' | 'timeout';
+
 /** What capture told the node when it registered. */
 export interface Welcome {
   inputEndpoint: string;
@@ -50,6 +53,13 @@ export class NodeControl {
   #onPromote: () => void = () => undefined;
   #onAbort: (reason: string) => void = () => undefined;
   #onDrain: () => void = () => undefined;
+  #drainRequested = false;
+  #onNoSuccessor: () => void = () => undefined;
+  /** Whether the TCP link to capture is up: a node leaving when capture is gone does not wait for an answer. */
+  #linkUp = false;
+  #onLinkDown: () => void = () => undefined;
+  /** Capture's answer to `leaving` when no other node can take the streams. */
+  readonly #noSuccessor: Promise<void>;
   /** Resolves when capture makes this node the active one. */
   readonly promoted: Promise<void>;
   /** Resolves with the reason when capture aborts this node's swap. */
@@ -61,11 +71,28 @@ export class NodeControl {
     this.#options = options;
     this.#log = log;
     this.#socket = createDealerSocket({ curve: options.curve });
+    // Watch before connecting: the socket reports only the events that happen after its first read of them.
+    void this.#watchLink();
     this.#socket.connect(options.controlEndpoint);
     this.promoted = new Promise((resolve) => (this.#onPromote = resolve));
     this.aborted = new Promise((resolve) => (this.#onAbort = resolve));
     this.drainRequested = new Promise((resolve) => (this.#onDrain = resolve));
+    this.#noSuccessor = new Promise((resolve) => (this.#onNoSuccessor = resolve));
     this.#loop = this.#receive();
+  }
+
+  async #watchLink(): Promise<void> {
+    try {
+      for await (const event of this.#socket.events) {
+        if (event.type === 'handshake') this.#linkUp = true;
+        else if (event.type === 'disconnect') {
+          this.#linkUp = false;
+          this.#onLinkDown();
+        }
+      }
+    } catch {
+      // The socket closed.
+    }
   }
 
   /** Says hello (again every second until answered) and resolves with capture's welcome. */
@@ -117,6 +144,29 @@ export class NodeControl {
     this.#progressSent.delete(streamId);
   }
 
+  /**
+   * Before stopping (pm2 reload or stop): asks capture to hand this node's
+   * streams to the node that replaces it. Resolves `drain` once capture says
+   * so (the streams have moved; `drainRequested` runs the drain), `alone`
+   * when no other node can take them (or this node never registered, or
+   * capture is gone), `timeout` when the hand-over in progress has not
+   * completed within `timeoutMs`.
+   */
+  async leave(timeoutMs: number): Promise<LeaveOutcome> {
+    if (this.#drainRequested) return 'drain';
+    if (!this.#heartbeat || this.#closed || !this.#linkUp) return 'alone';
+    this.send({ type: 'leaving', node: this.#options.node });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<LeaveOutcome>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const linkDown = new Promise<LeaveOutcome>((resolve) => (this.#onLinkDown = () => resolve('alone')));
+    try {
+      return await Promise.race([this.drainRequested.then(() => 'drain' as const), this.#noSuccessor.then(() => 'alone' as const), linkDown, timeout]);
+    } finally {
+      this.#onLinkDown = () => undefined;
+      clearTimeout(timer);
+    }
+  }
+
   async #receive(): Promise<void> {
     try {
       for await (const [payload] of this.#socket) {
@@ -149,7 +199,11 @@ export class NodeControl {
             this.#onAbort(m.reason);
             break;
           case 'drain':
+            this.#drainRequested = true;
             this.#onDrain();
+            break;
+          case 'no-successor':
+            this.#onNoSuccessor();
             break;
           default:
             break;

@@ -46,12 +46,16 @@ export type ControlMessage =
   | { type: 'progress'; node: string; stream: number; seq: number }
   | { type: 'drained'; node: string }
   | { type: 'bye'; node: string }
+  /** The node was told to stop (pm2 reload or stop): hand its streams to another node first. */
+  | { type: 'leaving'; node: string }
   // capture → inference node
   | { type: 'welcome'; inputEndpoint: string; role: NodeRole }
   | { type: 'warm-up'; stream: number; lastSeq: number }
   | { type: 'promote' }
   | { type: 'abort'; reason: string }
   | { type: 'drain' }
+  /** Answer to `leaving` when no other node can take the streams: the node stops as it would without asking. */
+  | { type: 'no-successor' }
   /** Answer to a heartbeat from a node capture does not know (capture restarted): say hello again. */
   | { type: 'unknown-node' }
   // client ↔ capture
@@ -85,11 +89,13 @@ const FIELDS: { [T in ControlType]: Record<string, Check> } = {
   progress: { node: nodeId, stream: u32, seq: u32 },
   drained: { node: nodeId },
   bye: { node: nodeId },
+  leaving: { node: nodeId },
   welcome: { inputEndpoint: text, role },
   'warm-up': { stream: u32, lastSeq: u32 },
   promote: {},
   abort: { reason: text },
   drain: {},
+  'no-successor': {},
   'unknown-node': {},
   'status-request': {},
   status: {

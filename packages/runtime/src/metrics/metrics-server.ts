@@ -43,6 +43,15 @@ export class MetricsServer {
     });
   }
 
+  /**
+   * Stops taking new connections but answers the requests in flight (under
+   * pm2 cluster mode a successor shares the port and takes the new ones);
+   * close() ends the rest.
+   */
+  stopListening(): void {
+    if (!this.#closed && this.#server.listening) this.#server.close();
+  }
+
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
