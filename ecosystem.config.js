@@ -25,9 +25,11 @@ const stage = (name, env, options = {}) => ({
   // Above runStage's 1.8 s shutdown budget (which holds a stopping inference
   // node's hand-over wait), so pm2 never SIGKILLs a stage that is draining.
   kill_timeout: 3000,
-  // A config error exits with 2: restarting cannot fix it. Not 0: pm2 reports a
-  // process killed by a signal (kill -9, OOM) as exit code 0, so 0 here means never restarting after a crash.
-  stop_exit_codes: [2],
+  // A config error exits with 2: restarting cannot fix it. An inference node
+  // retired by a hand-over (`quell swap`) exits with 3: restarting it would
+  // take the streams back. Not 0: pm2 reports a process killed by a signal
+  // (kill -9, OOM) as exit code 0, so 0 here means never restarting after a crash.
+  stop_exit_codes: [2, 3],
   max_restarts: 50,
   exp_backoff_restart_delay: 200,
   // Niceness -10 keeps audio flowing while the machine does other work; without

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { StageProcess } from '@quell/cli';
 import { readWav, sumSamples, type MetricSample } from '@quell/runtime';
 import { metric, startPipeline, tempDir } from '../helpers/pipeline.js';
+import { quell } from '../helpers/run.js';
 import { Pm2Pipeline } from '../helpers/pm2-pipeline.js';
 
 const RATE = 48_000;
@@ -166,6 +167,34 @@ describe('pm2 reload of the inference app', { timeout: 180_000 }, () => {
     } finally {
       candidate?.child.kill('SIGKILL');
       await p.stop();
+    }
+  });
+
+  it('quell swap next to a pm2-run node: the retired node exits 3 and pm2 leaves it stopped, so the streams stay on the new node', async () => {
+    const dir = await tempDir();
+    const p = await Pm2Pipeline.start(dir, 'passthrough');
+    let newPid = 0;
+    try {
+      const controlPort = /:(\d+)$/.exec(String(p.env.QUELL_CAPTURE_CONTROL))?.[1];
+      assert.ok(controlPort, `control endpoint in ${p.env.QUELL_CAPTURE_CONTROL}`);
+      const swap = await quell(['swap', '--control', `tcp://127.0.0.1:${controlPort}`, '--model', 'gain', '--node-id', 'swapped-in', '--log-dir', join(dir, 'logs'), '--json'], { timeoutMs: 60_000 });
+      const result = JSON.parse(swap.stdout.trim().split('\n').at(-1) ?? '{}') as { outcome?: string; pid?: number };
+      assert.equal(result.outcome, 'completed', swap.stdout + swap.stderr);
+      newPid = result.pid ?? 0;
+      // Long enough for pm2 to have restarted the old node (and for a restarted node to take the streams back).
+      await sleep(3000);
+      const app = (await p.apps()).get('inference')!;
+      assert.equal(app.pm2_env.restart_time, 0, 'pm2 did not restart the retired node');
+      assert.notEqual(app.pm2_env.status, 'online');
+      const cap = await p.scrape('capture');
+      assert.ok(cap);
+      const serving = cap.filter((s) => s.name === 'quell_capture_stream_node_info' && s.value === 1).map((s) => s.labels.node);
+      assert.deepEqual(serving, ['swapped-in'], 'the stream stays on the swapped-in node');
+      assert.equal(sumSamples(cap, 'quell_capture_swaps_total', { outcome: 'completed' }), 1, 'no swap back');
+    } finally {
+      // Gone already when the test failed because the streams were taken back (the new node then retired).
+      if (newPid && alive(newPid)) process.kill(newPid, 'SIGTERM');
+      await p.close();
     }
   });
 });

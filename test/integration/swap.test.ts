@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { StageProcess } from '@quell/cli';
-import { readWav, sumSamples, writeWav } from '@quell/runtime';
+import { readWav, RETIRED_EXIT_CODE, sumSamples, writeWav } from '@quell/runtime';
 import { resampleWhole, testAudio } from '../helpers/audio-fixtures.js';
 import { metric, startPipeline, tempDir, type RunningPipeline } from '../helpers/pipeline.js';
 import { quell } from '../helpers/run.js';
@@ -82,7 +82,7 @@ describe('inference swap (hand-over)', { timeout: 240_000 }, () => {
       assert.equal(swap.result.outcome, 'completed');
       assert.equal(swap.result.from, 'old-passthrough');
       assert.deepEqual(swap.result.status?.streams.map((s) => [s.stream, s.node, s.model]), [[1, 'new-gain', 'gain']]);
-      assert.equal(await p.inference.exited, 0, 'the old node drained and exited 0');
+      assert.equal(await p.inference.exited, RETIRED_EXIT_CODE, 'the old node drained and exited as retired');
       const end = await p.streamEnded(1);
       const [cap, pb] = await Promise.all([p.scrape('capture'), p.scrape('playback')]);
       assert.equal(end.gaps, 0);
@@ -262,7 +262,7 @@ describe('inference swap (hand-over)', { timeout: 240_000 }, () => {
         const node = startNode(p, `node-${i}`, ['--model', 'gain', '--gain', i % 2 === 0 ? '1' : '0.5']);
         nodes.push(node);
         await node.ready;
-        assert.equal(await nodes[i - 1].exited, 0, `node-${i - 1} drained and exited 0`);
+        assert.equal(await nodes[i - 1].exited, RETIRED_EXIT_CODE, `node-${i - 1} drained and exited as retired`);
         durations.push((performance.now() - started) / 1000);
         await sleep(Math.max(0, 2500 - (performance.now() - started)));
       }

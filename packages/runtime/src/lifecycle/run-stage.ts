@@ -8,13 +8,22 @@ export interface StageHandle {
   readonly info?: Record<string, unknown>;
   /**
    * Resolves when the stage has finished its work by itself (an inference node
-   * told to drain after a hand-over); runStage then closes it and exits 0.
+   * told to drain after a hand-over); runStage then closes it and exits with
+   * RETIRED_EXIT_CODE.
    */
   readonly done?: Promise<void>;
 }
 
 /** A start-up failure the user can fix (missing file, port in use...): one line, exit 2. */
 export class StartupError extends QuellError {}
+
+/**
+ * Exit code of a stage that finished its work by itself (`StageHandle.done`:
+ * an inference node drained after its streams moved to another node). Not 0,
+ * so a supervisor can be told not to restart it (pm2 `stop_exit_codes`):
+ * a restarted node would register again and take the streams back.
+ */
+export const RETIRED_EXIT_CODE = 3;
 
 /** Longest a stage may take to shut down before it exits anyway. */
 const SHUTDOWN_BUDGET_MS = 1800;
@@ -36,22 +45,22 @@ export async function runStage(stage: string, start: () => Promise<StageHandle>)
     throw err;
   }
   let stopping = false;
-  const stop = (): void => {
+  const stop = (exitCode = 0): void => {
     if (stopping) return;
     stopping = true;
-    const guard = setTimeout(() => process.exit(0), SHUTDOWN_BUDGET_MS);
+    const guard = setTimeout(() => process.exit(exitCode), SHUTDOWN_BUDGET_MS);
     guard.unref();
     handle.close().then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       (err: unknown) => {
         process.stderr.write(`quell ${stage}: shutdown failed: ${(err as Error).message}\n`);
         process.exit(1);
       },
     );
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  void handle.done?.then(stop, stop);
+  process.on('SIGINT', () => stop());
+  process.on('SIGTERM', () => stop());
+  void handle.done?.then(() => stop(RETIRED_EXIT_CODE), () => stop());
   // pm2 (wait_ready) and `quell process` both wait for this message.
   process.send?.('ready');
   notifyParent({ type: 'ready', stage, ...handle.info });
