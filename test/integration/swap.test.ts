@@ -65,7 +65,7 @@ function seamSteps(x: Float32Array, at: number[], radius: number): { seam: numbe
 }
 
 describe('inference swap (hand-over)', { timeout: 240_000 }, () => {
-  it('quell swap passthrough → gain mid-stream: no gap, no duplicate, the seam steps no more than the sine; the old node drains and exits 0', async () => {
+  it('quell swap passthrough → gain mid-stream: no gap, no duplicate, the seam steps no more than the sine; the old node drains and exits as retired (3)', async () => {
     const dir = await tempDir();
     const input = await sineFile(dir, 6);
     const p = await startPipeline({
