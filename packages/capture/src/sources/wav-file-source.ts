@@ -31,11 +31,11 @@ export class WavFileSource implements ChunkSource {
     const src = this.#scratch;
     let written = 0;
     while (written < wanted) {
-      let n = this.#reader.read(src.subarray(0, (wanted - written) * srcChannels));
+      let n = this.#reader.read(src, wanted - written);
       if (n === 0) {
         if (!this.#loop) break;
         this.#reader.rewind();
-        n = this.#reader.read(src.subarray(0, (wanted - written) * srcChannels));
+        n = this.#reader.read(src, wanted - written);
       }
       for (let f = 0; f < n; f++) {
         const base = f * srcChannels;

@@ -85,13 +85,14 @@ export class WavStreamReader {
   }
 
   /**
-   * Fills `out` (interleaved, `format.channelCount` channels) from the current
-   * position; returns the frames written, fewer than asked at the end.
+   * Fills the first `frames` frames of `out` (interleaved, `format.channelCount`
+   * channels; default: as many as fit) from the current position; returns the
+   * frames written, fewer than asked at the end. Allocates nothing.
    */
-  read(out: Float32Array): number {
+  read(out: Float32Array, frames = Math.floor(out.length / this.format.channelCount)): number {
     if (this.#closed) throw new Error('WavStreamReader.read() after close()');
     const { channelCount, bytesPerFrame, encoding, frameCount } = this.format;
-    const wanted = Math.floor(out.length / channelCount);
+    const wanted = Math.min(frames, Math.floor(out.length / channelCount));
     let written = 0;
     while (written < wanted && this.#frame < frameCount) {
       const region = Math.floor(this.#frame / this.#blockFrames);
@@ -108,7 +109,7 @@ export class WavStreamReader {
   /** Starts again from the first frame (looping). */
   rewind(): void {
     this.#frame = 0;
-    if (!this.#blocks.some((b) => b.ready && b.region === 0)) this.#prefetch(0);
+    if (!this.#holding(0)) this.#prefetch(0);
   }
 
   /** Closes the file once reads in flight have landed; safe to call twice. */
@@ -123,16 +124,25 @@ export class WavStreamReader {
     return Math.min(this.#blockFrames, this.format.frameCount - region * this.#blockFrames);
   }
 
+  /** The block that has `region` in memory, if one has (plain loops: this runs per chunk and must not allocate). */
+  #holding(region: number): Block | undefined {
+    const [a, b] = this.#blocks;
+    if (a.ready && a.region === region) return a;
+    if (b.ready && b.region === region) return b;
+    return undefined;
+  }
+
   /** The block holding `region`, read now if the read-ahead missed; starts the read-ahead of the region after it. */
   #block(region: number): Block {
-    let block = this.#blocks.find((b) => b.ready && b.region === region);
+    const [a, b] = this.#blocks;
+    let block = this.#holding(region);
     if (!block) {
       // The free block is one not being written by a read in flight (at most one is).
-      block = this.#blocks.find((b) => !b.loading) as Block;
+      block = a.loading ? b : a;
       this.#loadSync(block, region);
       this.syncReads++;
     }
-    if (!this.#blocks.some((b) => b.region === region + 1)) this.#prefetch(region + 1);
+    if (a.region !== region + 1 && b.region !== region + 1) this.#prefetch(region + 1);
     return block;
   }
 
