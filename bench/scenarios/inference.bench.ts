@@ -24,6 +24,11 @@
  *   (caches and the core go cold), so these two are compared with each other.
  * Every other row is back to back (as fast as it goes). `ratio_to_floor` is to
  * the native floor of the same cadence.
+ * The back-to-back native floor and `stage @native` run REPEATS times,
+ * alternating, each stage run next to its own floor run: the rows give the
+ * median of each and `ratio_to_floor` the median of the paired ratios, so one
+ * disturbed run on a shared machine does not make the result (`runs` lists
+ * every pair).
  * Fields: us_per_hop (mean µs per model hop; stage chunks are converted by
  * hop/chunk duration), p99_us_per_hop (floor and processor only), ratio_to_floor, ratio_to_public,
  * x_realtime (audio seconds per processing second). Goal: stage @native within 1.2x of the floor;
@@ -42,11 +47,17 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const HOPS = 2000;
+const REPEATS = 3;
 const MODELS: Record<string, { rateHz: number; hopFrames: number }> = {
   dtln: { rateHz: 16_000, hopFrames: 128 },
   gtcrn: { rateHz: 16_000, hopFrames: 256 },
   deepfilternet3: { rateHz: 48_000, hopFrames: 480 },
 };
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+}
 
 async function timeHops(run: () => Promise<void> | void, hops: number): Promise<number[]> {
   for (let i = 0; i < 200; i++) await run();
@@ -119,10 +130,23 @@ await writeFile(once48, encodeWav(speech, 48_000, 1));
 await writeFile(once16, encodeWav(speech16.subarray(0, Math.floor(speech16.length / 3)), 16_000, 1));
 
 const rows: Record<string, string | number>[] = [];
+const runs: Record<string, string | number[]>[] = [];
 for (const [model, { rateHz, hopFrames }] of Object.entries(MODELS)) {
   const hopS = hopFrames / rateHz;
   const nativeFloorHop = await floorHop(model, DEFAULT_MODEL_STORE_DIR, 'native');
-  const floor = percentiles(await timeHops(nativeFloorHop, HOPS));
+  const floorRuns: ReturnType<typeof percentiles>[] = [];
+  const stageNativeUsPerHop: number[] = [];
+  const stageNativeRuns: Awaited<ReturnType<typeof stageRun>>[] = [];
+  for (let run = 0; run < REPEATS; run++) {
+    floorRuns.push(percentiles(await timeHops(nativeFloorHop, HOPS)));
+    const atNative = await stageRun(model, rateHz === 48_000 ? input : input16, rateHz);
+    stageNativeRuns.push(atNative);
+    stageNativeUsPerHop.push(atNative.usPerChunk / (0.01 / hopS));
+  }
+  const floor = { mean: median(floorRuns.map((f) => f.mean)), p99: median(floorRuns.map((f) => f.p99)) };
+  const nativeUsPerHop = median(stageNativeUsPerHop);
+  const nativeRatio = median(stageNativeUsPerHop.map((us, i) => us / floorRuns[i].mean));
+  const atNative = stageNativeRuns[stageNativeUsPerHop.indexOf(nativeUsPerHop)];
   const pacedFloorUs = await pacedFloorUsPerHop(nativeFloorHop, hopFrames, rateHz, REALTIME_S);
   const publicFloor = model === 'deepfilternet3' ? undefined : percentiles(await timeHops(await floorHop(model, DEFAULT_MODEL_STORE_DIR, 'public'), HOPS));
   const toPublic = (us: number): number | string => (publicFloor ? us / publicFloor.mean : '-');
@@ -133,10 +157,8 @@ for (const [model, { rateHz, hopFrames }] of Object.entries(MODELS)) {
   const native = percentiles(await timeHops(() => stream.process(hopIn, hopOut), HOPS));
   stream.close();
   await processor.close();
-  const stage = await stageRun(model, input, 48_000);
+  const stage = rateHz === 48_000 ? atNative : await stageRun(model, input, 48_000);
   const stageUsPerHop = stage.usPerChunk / (0.01 / hopS);
-  const atNative = rateHz === 48_000 ? stage : await stageRun(model, input16, rateHz);
-  const nativeUsPerHop = atNative.usPerChunk / (0.01 / hopS);
   const realtime = await stageRun(model, rateHz === 48_000 ? once48 : once16, rateHz, 'realtime');
   const realtimeUsPerHop = realtime.usPerChunk / (0.01 / hopS);
   const wallX = processFast(model, input, join(dir, `${model}.wav`));
@@ -145,11 +167,12 @@ for (const [model, { rateHz, hopFrames }] of Object.entries(MODELS)) {
   }
   rows.push({ model, variant: 'floor (native)', us_per_hop: floor.mean, p99_us_per_hop: floor.p99, ratio_to_floor: 1, ratio_to_public: toPublic(floor.mean), x_realtime: hopS / (floor.mean / 1e6) });
   rows.push({ model, variant: 'processor @native', us_per_hop: native.mean, p99_us_per_hop: native.p99, ratio_to_floor: native.mean / floor.mean, ratio_to_public: toPublic(native.mean), x_realtime: hopS / (native.mean / 1e6) });
-  rows.push({ model, variant: 'stage @native', us_per_hop: nativeUsPerHop, p99_us_per_hop: '-', ratio_to_floor: nativeUsPerHop / floor.mean, ratio_to_public: toPublic(nativeUsPerHop), x_realtime: atNative.audioS / atNative.processingS });
+  rows.push({ model, variant: 'stage @native', us_per_hop: nativeUsPerHop, p99_us_per_hop: '-', ratio_to_floor: nativeRatio, ratio_to_public: toPublic(nativeUsPerHop), x_realtime: atNative.audioS / atNative.processingS });
+  runs.push({ model, floor_us_per_hop: floorRuns.map((f) => f.mean), stage_native_us_per_hop: stageNativeUsPerHop });
   rows.push({ model, variant: 'stage @48k', us_per_hop: stageUsPerHop, p99_us_per_hop: '-', ratio_to_floor: stageUsPerHop / floor.mean, ratio_to_public: toPublic(stageUsPerHop), x_realtime: stage.audioS / stage.processingS });
   rows.push({ model, variant: 'floor (native) real time', us_per_hop: pacedFloorUs, p99_us_per_hop: '-', ratio_to_floor: 1, ratio_to_public: '-', x_realtime: hopS / (pacedFloorUs / 1e6) });
   rows.push({ model, variant: 'stage @native real time', us_per_hop: realtimeUsPerHop, p99_us_per_hop: '-', ratio_to_floor: realtimeUsPerHop / pacedFloorUs, ratio_to_public: '-', x_realtime: realtime.audioS / realtime.processingS });
   rows.push({ model, variant: 'quell process --fast', us_per_hop: '-', p99_us_per_hop: '-', ratio_to_floor: '-', ratio_to_public: '-', x_realtime: wallX });
 }
 printTable('inference: Quell vs the raw onnxruntime floor (goal: stage within 1.2x of the floor at the same cadence)', rows);
-console.log(`\nwrote ${writeResult('inference', { hops: HOPS, chunkMs: 10, deviceRateHz: 48_000, input: '3x speech_noisy_snr0_48k.wav' }, { rows })}`);
+console.log(`\nwrote ${writeResult('inference', { hops: HOPS, repeats: REPEATS, chunkMs: 10, deviceRateHz: 48_000, input: '3x speech_noisy_snr0_48k.wav' }, { rows, runs })}`);

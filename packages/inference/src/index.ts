@@ -14,3 +14,4 @@ export * from './processors/run-offline.js';
 export { Dfn3Networks } from './models/deepfilternet3/dfn3-networks.js';
 export { createFloatTensor, createSession, OrtSession } from './onnx/session-factory.js';
 export { parseDfn3Config } from './models/deepfilternet3/config.js';
+export { RealFft } from './dsp/real-fft.js';

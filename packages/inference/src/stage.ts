@@ -5,6 +5,7 @@ import type { InferenceConfig } from './config.js';
 import { NodeControl } from './control/node-control.js';
 import { InferenceMetrics } from './metrics.js';
 import { createProcessor } from './processors/processor-registry.js';
+import { warmUpProcessor } from './processors/warm-up.js';
 import { DropInjector } from './runner/drop-injector.js';
 import { ModelRunner } from './runner/model-runner.js';
 import { StreamTable } from './streams/stream-table.js';
@@ -39,6 +40,7 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
     intraOpThreads: config.intraOpThreads,
     vadGateThresholdDb: config.vadGate ? config.vadGateThresholdDb : undefined,
   });
+  warmUpProcessor(processor);
   const node = config.nodeId || `${hostname()}:${process.pid}`;
   const routed = config.control !== '';
   // Routed mode: the control link and the input both go to capture (the input on the port capture assigns), so they share one link's CURVE settings.
@@ -99,7 +101,7 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
         continue;
       }
       const warmUp = (h.flags & FrameFlags.WARM_UP) !== 0;
-      if (warmUp) await runner.warmUp(h, frame.samples);
+      if (warmUp) runner.warmUp(h, frame.samples);
       else {
         // Playback tells the two nodes of a hand-over apart by this stamp.
         h.node = node;

@@ -26,7 +26,7 @@ export class ChannelSplitStream implements StreamProcessor {
     return lowest;
   }
 
-  async process(input: Float32Array, output: Float32Array): Promise<void> {
+  process(input: Float32Array, output: Float32Array): void {
     const n = this.#channels.length;
     const frames = input.length / n;
     if (!Number.isInteger(frames)) throw new TypeError(`chunk of ${input.length} samples is not whole frames of ${n} channels`);
@@ -39,7 +39,7 @@ export class ChannelSplitStream implements StreamProcessor {
     const monoOut = this.#monoOut.subarray(0, frames);
     for (let c = 0; c < n; c++) {
       for (let i = 0; i < frames; i++) monoIn[i] = input[i * n + c];
-      await this.#channels[c].process(monoIn, monoOut);
+      this.#channels[c].process(monoIn, monoOut);
       for (let i = 0; i < frames; i++) output[i * n + c] = monoOut[i];
     }
   }

@@ -122,7 +122,6 @@ export class DeepFilterNet3Stream implements StreamProcessor {
   readonly #zeroCoefs: Float32Array;
   #fill = 0;
   #lsnrDb = Number.NaN;
-  #busy = false;
   #closed = false;
 
   constructor(config: Dfn3Config, net: Dfn3NetworkState, vadThresholdDb: number | undefined, onClose: () => void) {
@@ -146,28 +145,27 @@ export class DeepFilterNet3Stream implements StreamProcessor {
     return this.#lsnrDb;
   }
 
-  async process(input: Float32Array, output: Float32Array): Promise<void> {
+  process(input: Float32Array, output: Float32Array): void {
     if (this.#closed) throw new Error('DeepFilterNet3Stream.process() after close()');
     if (input.length !== output.length) throw new TypeError('DeepFilterNet3Stream.process(): input and output lengths differ');
-    if (this.#busy) throw new Error('DeepFilterNet3Stream.process() called again before the last call resolved');
-    this.#busy = true;
-    try {
-      const hop = this.#hopIn.length;
-      let pos = 0;
-      while (pos < input.length) {
-        const take = Math.min(hop - this.#fill, input.length - pos);
-        this.#hopIn.set(input.subarray(pos, pos + take), this.#fill);
-        // Play out the previous hop's output at the same offsets before this hop overwrites it.
-        output.set(this.#hopOut.subarray(this.#fill, this.#fill + take), pos);
-        this.#fill += take;
-        pos += take;
-        if (this.#fill === hop) {
-          this.#runHop();
-          this.#fill = 0;
-        }
+    const hopIn = this.#hopIn;
+    const hopOut = this.#hopOut;
+    const hop = hopIn.length;
+    let pos = 0;
+    while (pos < input.length) {
+      const take = Math.min(hop - this.#fill, input.length - pos);
+      // Play out the previous hop's output at the same offsets before this hop overwrites it (plain copies: no views per hop).
+      const fill = this.#fill;
+      for (let i = 0; i < take; i++) {
+        hopIn[fill + i] = input[pos + i];
+        output[pos + i] = hopOut[fill + i];
       }
-    } finally {
-      this.#busy = false;
+      this.#fill += take;
+      pos += take;
+      if (this.#fill === hop) {
+        this.#runHop();
+        this.#fill = 0;
+      }
     }
   }
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import FFT from 'fft.js';
 import * as ort from 'onnxruntime-node';
 import { readWav } from '@quell/runtime';
+import { RealFft } from '../dsp/real-fft.js';
 import { resolveTestAudio } from '../models/test-audio.js';
 import type { Processor } from './processor.js';
 import { createProcessor } from './processor-registry.js';
@@ -12,12 +12,14 @@ import { prepareTestModels } from './test-models.js';
 
 /**
  * The DTLN reference loop written plainly (fresh arrays every block, ORT's
- * default session options): whole signal in, output lagging by 384 samples.
+ * default session options and public async API): whole signal in, output
+ * lagging by 384 samples. It uses the processor's FFT (real-fft.test.ts checks
+ * that against a direct DFT) so the outputs can be compared sample for sample.
  */
 async function referenceDtln(modelDir: string, audio: Float32Array): Promise<Float32Array> {
   const s1 = await ort.InferenceSession.create(join(modelDir, 'dtln', 'model_1.onnx'));
   const s2 = await ort.InferenceSession.create(join(modelDir, 'dtln', 'model_2.onnx'));
-  const fft = new FFT(512);
+  const fft = RealFft.ofSize(512);
   const blockCount = Math.floor(audio.length / 128);
   const out = new Float32Array(blockCount * 128);
   let inBuffer = new Float32Array(512);
@@ -29,23 +31,20 @@ async function referenceDtln(modelDir: string, audio: Float32Array): Promise<Flo
     nextIn.set(inBuffer.subarray(128));
     nextIn.set(audio.subarray(b * 128, b * 128 + 128), 384);
     inBuffer = nextIn;
-    const spec = fft.createComplexArray() as number[];
-    fft.realTransform(spec, Array.from(inBuffer));
+    const spec = new Float32Array(514);
+    fft.forward(inBuffer, spec);
     const mag = new Float32Array(257);
-    for (let k = 0; k < 257; k++) mag[k] = Math.hypot(spec[2 * k], spec[2 * k + 1]);
+    for (let k = 0; k < 257; k++) mag[k] = Math.sqrt(spec[2 * k] ** 2 + spec[2 * k + 1] ** 2);
     const r1 = await s1.run({ input_2: new ort.Tensor('float32', mag, [1, 1, 257]), input_3: state1 });
     const mask = r1.activation_2.data as Float32Array;
     state1 = r1.tf_op_layer_stack_2;
-    const full = fft.createComplexArray() as number[];
+    const masked = new Float32Array(514);
     for (let k = 0; k < 257; k++) {
-      full[2 * k] = spec[2 * k] * mask[k];
-      full[2 * k + 1] = spec[2 * k + 1] * mask[k];
+      masked[2 * k] = spec[2 * k] * mask[k];
+      masked[2 * k + 1] = spec[2 * k + 1] * mask[k];
     }
-    fft.completeSpectrum(full);
-    const time = fft.createComplexArray() as number[];
-    fft.inverseTransform(time, full);
     const block = new Float32Array(512);
-    for (let i = 0; i < 512; i++) block[i] = time[2 * i];
+    fft.inverse(masked, block, 1 / 512);
     const r2 = await s2.run({ input_4: new ort.Tensor('float32', block, [1, 1, 512]), input_5: state2 });
     state2 = r2.tf_op_layer_stack_5;
     const y = r2.conv1d_3.data as Float32Array;

@@ -1,4 +1,5 @@
 import { RealFft } from '../dsp/real-fft.js';
+import { FeedbackRun } from '../onnx/feedback-run.js';
 import { createFloatTensor, tensorData, type OrtSession } from '../onnx/session-factory.js';
 import type { HopModelState } from './hop-model.js';
 
@@ -17,28 +18,29 @@ function sqrtHann(size: number): Float64Array {
   return w;
 }
 
-/** One stream's GTCRN state: analysis and synthesis buffers plus the three caches, allocated once. */
+/** One stream's GTCRN state: analysis and synthesis buffers plus the three caches (fed back by FeedbackRun), allocated once. */
 export class GtcrnModelState implements HopModelState {
   readonly hopFrames = GTCRN_HOP_FRAMES;
   readonly modelDelayFrames = GTCRN_FFT_FRAMES - GTCRN_HOP_FRAMES;
-  readonly #session: OrtSession;
-  readonly #fft = new RealFft(GTCRN_FFT_FRAMES);
+  readonly #fft = RealFft.ofSize(GTCRN_FFT_FRAMES);
   readonly #window = sqrtHann(GTCRN_FFT_FRAMES);
   readonly #inBlock = new Float32Array(GTCRN_FFT_FRAMES);
-  readonly #frame = new Float64Array(GTCRN_FFT_FRAMES);
+  readonly #frame = new Float32Array(GTCRN_FFT_FRAMES);
   readonly #outBlock = new Float64Array(GTCRN_FFT_FRAMES);
-  readonly #mix = createFloatTensor([1, BIN_COUNT, 1, 2]);
-  readonly #enh = createFloatTensor([1, BIN_COUNT, 1, 2]);
-  // Caches are double-buffered: a run reads one set and writes the other.
-  #conv = createFloatTensor(CONV_CACHE_DIMS);
-  #convNext = createFloatTensor(CONV_CACHE_DIMS);
-  #tra = createFloatTensor(TRA_CACHE_DIMS);
-  #traNext = createFloatTensor(TRA_CACHE_DIMS);
-  #inter = createFloatTensor(INTER_CACHE_DIMS);
-  #interNext = createFloatTensor(INTER_CACHE_DIMS);
+  readonly #mix: Float32Array;
+  readonly #enh: Float32Array;
+  readonly #run: FeedbackRun;
 
   constructor(session: OrtSession) {
-    this.#session = session;
+    const mix = createFloatTensor([1, BIN_COUNT, 1, 2]);
+    const enh = createFloatTensor([1, BIN_COUNT, 1, 2]);
+    this.#mix = tensorData(mix);
+    this.#enh = tensorData(enh);
+    this.#run = new FeedbackRun(session, { mix }, { enh }, [
+      { inputName: 'conv_cache', outputName: 'conv_cache_out', dims: CONV_CACHE_DIMS },
+      { inputName: 'tra_cache', outputName: 'tra_cache_out', dims: TRA_CACHE_DIMS },
+      { inputName: 'inter_cache', outputName: 'inter_cache_out', dims: INTER_CACHE_DIMS },
+    ]);
   }
 
   runHop(input: Float32Array, output: Float32Array): void {
@@ -51,38 +53,12 @@ export class GtcrnModelState implements HopModelState {
     const frame = this.#frame;
     for (let i = 0; i < n; i++) frame[i] = block[i] * win[i];
 
-    const fft = this.#fft;
-    fft.forward(frame);
-    const spec = fft.spectrum;
-    // mix is [1, 257, 1, 2]: re and im of each bin side by side.
-    const mix = tensorData(this.#mix);
-    for (let i = 0; i < 2 * BIN_COUNT; i++) mix[i] = spec[i];
-    this.#session.run(
-      { mix: this.#mix, conv_cache: this.#conv, tra_cache: this.#tra, inter_cache: this.#inter },
-      { enh: this.#enh, conv_cache_out: this.#convNext, tra_cache_out: this.#traNext, inter_cache_out: this.#interNext },
-    );
-    {
-      const t = this.#conv;
-      this.#conv = this.#convNext;
-      this.#convNext = t;
-    }
-    {
-      const t = this.#tra;
-      this.#tra = this.#traNext;
-      this.#traNext = t;
-    }
-    {
-      const t = this.#inter;
-      this.#inter = this.#interNext;
-      this.#interNext = t;
-    }
+    // mix is [1, 257, 1, 2]: re and im of each bin side by side, RealFft's spectrum layout.
+    this.#fft.forward(frame, this.#mix);
+    this.#run.run();
 
-    const enh = tensorData(this.#enh);
-    for (let i = 0; i < 2 * BIN_COUNT; i++) spec[i] = enh[i];
-    // DC and Nyquist bins of a real signal have no imaginary part.
-    spec[1] = 0;
-    spec[2 * (BIN_COUNT - 1) + 1] = 0;
-    fft.inverse(frame);
+    // The inverse ignores the imaginary parts of DC and Nyquist, which a real signal lacks.
+    this.#fft.inverse(this.#enh, frame, 1 / n);
 
     const out = this.#outBlock;
     out.copyWithin(0, hop);

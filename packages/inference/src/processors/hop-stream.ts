@@ -30,11 +30,14 @@ export class HopStream implements StreamProcessor {
 
   process(input: Float32Array, output: Float32Array): void {
     if (this.#closed) throw new Error('HopStream.process() after close()');
-    const hop = this.#hopIn.length;
+    const hopIn = this.#hopIn;
+    const hop = hopIn.length;
     let pos = 0;
     while (pos < input.length) {
       const take = Math.min(hop - this.#fill, input.length - pos);
-      this.#hopIn.set(input.subarray(pos, pos + take), this.#fill);
+      // A plain copy: subarray() would allocate a view per hop.
+      const fill = this.#fill;
+      for (let i = 0; i < take; i++) hopIn[fill + i] = input[pos + i];
       this.#fill += take;
       pos += take;
       if (this.#fill === hop) {

@@ -34,9 +34,10 @@ export interface StreamProcessor {
    * Processes one chunk. `input` and `output` are interleaved float32 with the
    * same length (any length, including 0 or one odd frame): the output is the
    * same whatever way the input is cut into chunks (chunk-size invariance).
-   * `output` never aliases `input`. Resolves when `output` is filled.
+   * `output` never aliases `input`. Synchronous: a chunk's model calls run
+   * without yielding to the event loop.
    */
-  process(input: Float32Array, output: Float32Array): void | Promise<void>;
+  process(input: Float32Array, output: Float32Array): void;
   /**
    * The model's local SNR estimate of the last hop in dB, for models that
    * make one (DeepFilterNet3); undefined otherwise, NaN before the first hop.

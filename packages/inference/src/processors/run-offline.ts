@@ -7,12 +7,12 @@ import type { StreamProcessor } from './processor.js';
  * the result lines up sample for sample with `input` (same length). For
  * tests, benches and offline files; it allocates freely.
  */
-export async function runOffline(
+export function runOffline(
   stream: StreamProcessor,
   input: Float32Array,
   channelCount: number,
   chunkFrames: readonly number[] = [480],
-): Promise<Float32Array> {
+): Float32Array {
   const latencySamples = stream.latencyFrames * channelCount;
   const padded = new Float32Array(input.length + latencySamples);
   padded.set(input);
@@ -21,7 +21,7 @@ export async function runOffline(
   let k = 0;
   while (pos < padded.length) {
     const len = Math.min(chunkFrames[k++ % chunkFrames.length] * channelCount, padded.length - pos);
-    await stream.process(padded.subarray(pos, pos + len), out.subarray(pos, pos + len));
+    stream.process(padded.subarray(pos, pos + len), out.subarray(pos, pos + len));
     pos += len;
   }
   return out.subarray(latencySamples);

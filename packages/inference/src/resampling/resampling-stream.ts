@@ -71,7 +71,7 @@ export class ResamplingStream implements StreamProcessor {
     }
   }
 
-  async process(input: Float32Array, output: Float32Array): Promise<void> {
+  process(input: Float32Array, output: Float32Array): void {
     if (this.#closed) throw new Error('ResamplingStream.process() after close()');
     const nativeMax = this.#down.maxOutputFrames(input.length);
     if (this.#nativeIn.length < nativeMax) {
@@ -83,7 +83,7 @@ export class ResamplingStream implements StreamProcessor {
     const nativeCount = this.#down.process(input, this.#nativeIn);
     const nativeIn = this.#nativeIn.subarray(0, nativeCount);
     const nativeOut = this.#nativeOut.subarray(0, nativeCount);
-    await this.#inner.process(nativeIn, nativeOut);
+    this.#inner.process(nativeIn, nativeOut);
     const deviceCount = this.#up.process(nativeOut, this.#deviceOut);
     this.#fifo.push(this.#deviceOut.subarray(0, deviceCount));
     this.#fifo.pop(output);

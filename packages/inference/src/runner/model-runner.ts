@@ -101,7 +101,7 @@ export class ModelRunner {
     const output = new Float32Array(samples.length);
     try {
       if ((plan & RUN_MODEL) !== 0) {
-        await stream.processor.process(samples, output);
+        stream.processor.process(samples, output);
         if (this.#testModelLoadNs > 0) this.#busyWait(startedNs);
       }
       this.#guard.mix(header.stream, samples, output, (plan & RUN_MODEL) !== 0);
@@ -139,12 +139,12 @@ export class ModelRunner {
    * the stale-input and overload policies do not apply. End-of-stream drops
    * the stream's state. Returns false when the stream or chunk was refused.
    */
-  async warmUp(header: FrameHeader, samples: Float32Array): Promise<boolean> {
+  warmUp(header: FrameHeader, samples: Float32Array): boolean {
     let stream: StreamState;
     try {
       stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, performance.now());
       this.#warmScratch = this.#warmScratch.length >= samples.length ? this.#warmScratch : new Float32Array(samples.length);
-      await stream.processor.process(samples, this.#warmScratch.subarray(0, samples.length));
+      stream.processor.process(samples, this.#warmScratch.subarray(0, samples.length));
     } catch {
       this.#metrics.drops['process-error']++;
       const known = this.#metrics.streams.get(header.stream);
@@ -162,7 +162,7 @@ export class ModelRunner {
     const latency = stream.processor.latencyFrames;
     const silence = new Float32Array(latency * stream.channelCount);
     const output = new Float32Array(silence.length);
-    await stream.processor.process(silence, output);
+    stream.processor.process(silence, output);
     // While degraded the tail is what is left in the dry delay line.
     this.#guard.mix(stream.streamId, silence, output, true);
     const tail: FrameHeader = {

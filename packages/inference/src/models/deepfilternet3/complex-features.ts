@@ -28,7 +28,7 @@ export class ComplexFeatures {
     const alpha = this.#alpha;
     const state = this.#state;
     for (let k = 0; k < this.binCount; k++) {
-      const magnitude = Math.hypot(re[k], im[k]);
+      const magnitude = Math.sqrt(re[k] * re[k] + im[k] * im[k]);
       state[k] = magnitude * (1 - alpha) + state[k] * alpha;
       const scale = 1 / Math.sqrt(state[k]);
       out[k] = re[k] * scale;

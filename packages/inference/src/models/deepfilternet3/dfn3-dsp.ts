@@ -4,7 +4,6 @@ import { applyDeepFilter } from './deep-filter.js';
 import { applyErbGains } from './erb-gains.js';
 import { erbBandWidths } from './erb-bands.js';
 import { ErbFeatures } from './erb-features.js';
-import { MixedRadixRealFft } from '../../dsp/mixed-radix-real-fft.js';
 import { StftAnalysis } from './stft-analysis.js';
 import { StftSynthesis } from './stft-synthesis.js';
 
@@ -44,9 +43,8 @@ export class Dfn3Dsp {
     const { fftSize, hopSize, nbErb, nbDf, normAlpha, dfOrder, dfLookahead, convLookahead } = config;
     this.erbWidths = erbBandWidths(config.sampleRateHz, fftSize, nbErb, config.minNbErbFreqs);
     this.delayFrames = fftSize - hopSize + convLookahead * hopSize;
-    const fft = new MixedRadixRealFft(fftSize);
-    this.#analysis = new StftAnalysis(fftSize, hopSize, fft);
-    this.#synthesis = new StftSynthesis(fftSize, hopSize, fft);
+    this.#analysis = new StftAnalysis(fftSize, hopSize);
+    this.#synthesis = new StftSynthesis(fftSize, hopSize);
     this.#erbFeatures = new ErbFeatures(this.erbWidths, normAlpha);
     this.#complexFeatures = new ComplexFeatures(nbDf, normAlpha);
     const bins = fftSize / 2 + 1;

@@ -1,4 +1,5 @@
 import { createFloatTensor, createSession, type OrtFeeds, type OrtSession, type SessionTuning } from '../../onnx/session-factory.js';
+import { FeedbackRun } from '../../onnx/feedback-run.js';
 import type { Dfn3Config } from './config.js';
 import { rewriteForStreaming, type StreamingState } from './graph-rewrite.js';
 
@@ -97,18 +98,9 @@ export class Dfn3Networks {
   }
 }
 
-/** The feeds and fetches of one graph for both halves of the state double buffer. */
-interface GraphRun {
-  session: OrtSession;
-  feeds: [Feeds, Feeds];
-  fetches: [Feeds, Feeds];
-}
-
 /**
- * One stream's network tensors, all allocated here and reused every hop.
- * Recurrent and context states are double-buffered: a run reads one set and
- * writes the other, and the next run swaps them (ORT must not read and write
- * the same buffer).
+ * One stream's network tensors, all allocated here and reused every hop;
+ * the recurrent and context states pass between hops through FeedbackRun.
  */
 export class Dfn3NetworkState {
   /** Encoder input: ERB features [1, 1, 1, nbErb]. */
@@ -120,8 +112,7 @@ export class Dfn3NetworkState {
   /** Deep filter coefficients of the last run [nbDf][dfOrder][2]. */
   readonly coefs: Float32Array;
   readonly #lsnr: Float32Array;
-  readonly #runs: GraphRun[];
-  #half: 0 | 1 = 0;
+  readonly #runs: FeedbackRun[];
 
   constructor(config: Dfn3Config, enc: StreamingSession, erbDec: StreamingSession, dfDec: StreamingSession) {
     const dims = (s: StreamingSession, name: string): number[] => {
@@ -141,27 +132,10 @@ export class Dfn3NetworkState {
     this.coefs = coefs.data as Float32Array;
     this.#lsnr = encOut.lsnr.data as Float32Array;
 
-    const build = (s: StreamingSession, inputs: Feeds, outputs: Feeds): GraphRun => {
-      const sets = [0, 1].map(() => {
-        const t: Feeds = {};
-        for (const st of s.states) t[st.inputName] = createFloatTensor(st.dims);
-        return t;
-      });
-      const feeds: [Feeds, Feeds] = [{ ...inputs }, { ...inputs }];
-      const fetches: [Feeds, Feeds] = [{ ...outputs }, { ...outputs }];
-      for (const st of s.states) {
-        // Half 0 reads set 0 and writes set 1; half 1 the other way round.
-        feeds[0][st.inputName] = sets[0][st.inputName];
-        fetches[0][st.outputName] = sets[1][st.inputName];
-        feeds[1][st.inputName] = sets[1][st.inputName];
-        fetches[1][st.outputName] = sets[0][st.inputName];
-      }
-      return { session: s.session, feeds, fetches };
-    };
     this.#runs = [
-      build(enc, { feat_erb: featErb, feat_spec: featSpec }, encOut),
-      build(erbDec, { emb: encOut.emb, e3: encOut.e3, e2: encOut.e2, e1: encOut.e1, e0: encOut.e0 }, { m }),
-      build(dfDec, { emb: encOut.emb, c0: encOut.c0 }, { coefs }),
+      new FeedbackRun(enc.session, { feat_erb: featErb, feat_spec: featSpec }, encOut, enc.states),
+      new FeedbackRun(erbDec.session, { emb: encOut.emb, e3: encOut.e3, e2: encOut.e2, e1: encOut.e1, e0: encOut.e0 }, { m }, erbDec.states),
+      new FeedbackRun(dfDec.session, { emb: encOut.emb, c0: encOut.c0 }, { coefs }, dfDec.states),
     ];
   }
 
@@ -172,11 +146,6 @@ export class Dfn3NetworkState {
 
   /** Runs enc, then erb_dec and df_dec, on the current features; fills `gains`, `coefs` and the lsnr. */
   run(): void {
-    const half = this.#half;
-    const [enc, erbDec, dfDec] = this.#runs;
-    enc.session.run(enc.feeds[half], enc.fetches[half]);
-    erbDec.session.run(erbDec.feeds[half], erbDec.fetches[half]);
-    dfDec.session.run(dfDec.feeds[half], dfDec.fetches[half]);
-    this.#half = half === 0 ? 1 : 0;
+    for (const graph of this.#runs) graph.run();
   }
 }

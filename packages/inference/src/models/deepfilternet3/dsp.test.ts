@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import { normAlphaFromTau, parseDfn3Config } from './config.js';
 import { Dfn3Dsp } from './dfn3-dsp.js';
 import { erbBandWidths } from './erb-bands.js';
-import { MixedRadixRealFft } from '../../dsp/mixed-radix-real-fft.js';
 import { vorbisWindow } from './vorbis-window.js';
 
 const CONFIG_TEXT = `[train]
@@ -55,26 +54,6 @@ describe('deepfilternet3 DSP', () => {
     const widths = Array.from(erbBandWidths(48000, 960, 32, 2));
     assert.deepEqual(widths, [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 5, 5, 7, 7, 8, 10, 12, 13, 15, 18, 20, 24, 28, 31, 37, 42, 50, 56, 67]);
     assert.equal(widths.reduce((a, b) => a + b, 0), 481);
-  });
-
-  it('MixedRadixRealFft(960) matches a direct DFT and inverts with a factor N', () => {
-    const fft = new MixedRadixRealFft(960);
-    const x = noise(960, 7);
-    const re = new Float64Array(481);
-    const im = new Float64Array(481);
-    fft.forward(x, re, im);
-    for (const k of [0, 1, 17, 64, 239, 480]) {
-      let a = 0;
-      let b = 0;
-      for (let n = 0; n < 960; n++) {
-        a += x[n] * Math.cos((-2 * Math.PI * n * k) / 960);
-        b += x[n] * Math.sin((-2 * Math.PI * n * k) / 960);
-      }
-      assert.ok(Math.abs(a - re[k]) < 1e-9 && Math.abs(b - im[k]) < 1e-9, `bin ${k}`);
-    }
-    const back = new Float64Array(960);
-    fft.inverse(re, im, back);
-    for (let n = 0; n < 960; n++) assert.ok(Math.abs(back[n] / 960 - x[n]) < 1e-12);
   });
 
   it('vorbisWindow() is power complementary at 50 % overlap', () => {

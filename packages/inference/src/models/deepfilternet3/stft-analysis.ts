@@ -1,4 +1,4 @@
-import { MixedRadixRealFft } from '../../dsp/mixed-radix-real-fft.js';
+import { RealFft } from '../../dsp/real-fft.js';
 import { vorbisWindow } from './vorbis-window.js';
 
 /**
@@ -10,23 +10,25 @@ export class StftAnalysis {
   readonly fftSize: number;
   readonly hopSize: number;
   readonly binCount: number;
-  readonly #fft: MixedRadixRealFft;
+  readonly #fft: RealFft;
   readonly #window: Float32Array;
   readonly #norm: number;
   /** The last `fftSize - hopSize` input frames. */
   readonly #memory: Float32Array;
-  readonly #frame: Float64Array;
+  readonly #frame: Float32Array;
+  readonly #spectrum: Float32Array;
 
-  constructor(fftSize: number, hopSize: number, fft: MixedRadixRealFft = new MixedRadixRealFft(fftSize)) {
+  constructor(fftSize: number, hopSize: number) {
     this.fftSize = fftSize;
     this.hopSize = hopSize;
     this.binCount = fftSize / 2 + 1;
-    this.#fft = fft;
+    this.#fft = RealFft.ofSize(fftSize);
     this.#window = vorbisWindow(fftSize);
     if (hopSize > fftSize - hopSize) throw new TypeError('StftAnalysis: hop must be at most half the FFT size');
     this.#norm = (2 * hopSize) / (fftSize * fftSize);
     this.#memory = new Float32Array(fftSize - hopSize);
-    this.#frame = new Float64Array(fftSize);
+    this.#frame = new Float32Array(fftSize);
+    this.#spectrum = new Float32Array(fftSize + 2);
   }
 
   /** Consumes `hop` (hopSize frames) and writes the spectrum into `re`/`im` (binCount each). */
@@ -39,11 +41,12 @@ export class StftAnalysis {
     // Keep the newest fftSize - hop frames for the next call.
     this.#memory.copyWithin(0, this.hopSize);
     this.#memory.set(hop, memLength - this.hopSize);
-    this.#fft.forward(frame, re, im);
+    const spectrum = this.#spectrum;
+    this.#fft.forward(frame, spectrum);
     const norm = this.#norm;
     for (let k = 0; k < this.binCount; k++) {
-      re[k] *= norm;
-      im[k] *= norm;
+      re[k] = spectrum[2 * k] * norm;
+      im[k] = spectrum[2 * k + 1] * norm;
     }
   }
 }

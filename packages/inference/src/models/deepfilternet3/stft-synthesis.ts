@@ -1,4 +1,4 @@
-import { MixedRadixRealFft } from '../../dsp/mixed-radix-real-fft.js';
+import { RealFft } from '../../dsp/real-fft.js';
 import { vorbisWindow } from './vorbis-window.js';
 
 /**
@@ -9,19 +9,21 @@ import { vorbisWindow } from './vorbis-window.js';
 export class StftSynthesis {
   readonly fftSize: number;
   readonly hopSize: number;
-  readonly #fft: MixedRadixRealFft;
+  readonly #fft: RealFft;
   readonly #window: Float32Array;
   /** Overlap-add tail, fftSize - hopSize frames. */
   readonly #memory: Float64Array;
   readonly #frame: Float64Array;
+  readonly #spectrum: Float32Array;
 
-  constructor(fftSize: number, hopSize: number, fft: MixedRadixRealFft = new MixedRadixRealFft(fftSize)) {
+  constructor(fftSize: number, hopSize: number) {
     this.fftSize = fftSize;
     this.hopSize = hopSize;
-    this.#fft = fft;
+    this.#fft = RealFft.ofSize(fftSize);
     this.#window = vorbisWindow(fftSize);
     this.#memory = new Float64Array(fftSize - hopSize);
     this.#frame = new Float64Array(fftSize);
+    this.#spectrum = new Float32Array(fftSize + 2);
   }
 
   /** Turns one spectrum (`re`/`im`, fftSize/2+1 bins) into `hopSize` output frames in `out`. */
@@ -31,7 +33,12 @@ export class StftSynthesis {
     const window = this.#window;
     const memory = this.#memory;
     const memLength = memory.length;
-    this.#fft.inverse(re, im, frame);
+    const spectrum = this.#spectrum;
+    for (let k = 0; k < spectrum.length / 2; k++) {
+      spectrum[2 * k] = re[k];
+      spectrum[2 * k + 1] = im[k];
+    }
+    this.#fft.inverse(spectrum, frame, 1);
     for (let i = 0; i < this.fftSize; i++) frame[i] *= window[i];
     for (let i = 0; i < hop; i++) out[i] = frame[i] + memory[i];
     // Shift the tail left by one hop, add this frame's overlapping part, and

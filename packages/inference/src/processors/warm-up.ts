@@ -1,0 +1,31 @@
+import type { Processor } from './processor.js';
+
+/** Device rate of the throwaway stream: Quell's default capture rate, so the resampling path warms up too. */
+const WARM_UP_RATE_HZ = 48_000;
+const WARM_UP_CHUNKS = 100;
+
+/**
+ * Runs one second of quiet noise, in 10 ms chunks, through a throwaway stream
+ * before the stage takes audio. The first chunks of the first stream then no
+ * longer pay for ONNX Runtime's first runs (memory planning, arena growth) and
+ * for compiling the hop path: without this, the first DTLN chunk took 2-10 ms
+ * and the next hundred about twice the steady 0.15 ms.
+ */
+export function warmUpProcessor(processor: Processor): void {
+  const stream = processor.createStream(WARM_UP_RATE_HZ, 1);
+  const frames = WARM_UP_RATE_HZ / 100;
+  const input = new Float32Array(frames);
+  const output = new Float32Array(frames);
+  let seed = 1;
+  try {
+    for (let chunk = 0; chunk < WARM_UP_CHUNKS; chunk++) {
+      for (let i = 0; i < frames; i++) {
+        seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+        input[i] = (seed / 2 ** 32 - 0.5) * 0.01;
+      }
+      stream.process(input, output);
+    }
+  } finally {
+    stream.close();
+  }
+}
