@@ -32,8 +32,10 @@ export class SampleFifo {
   /** Moves `out.length` samples into `out`; throws when fewer are queued (a bug in the caller's latency). */
   pop(out: Float32Array): void {
     if (out.length > this.length) throw new Error(`SampleFifo underflow: ${out.length} > ${this.length}`);
-    out.set(this.#buf.subarray(this.#readPos, this.#readPos + out.length));
-    this.#readPos += out.length;
+    const buf = this.#buf;
+    const from = this.#readPos;
+    for (let i = 0; i < out.length; i++) out[i] = buf[from + i];
+    this.#readPos = from + out.length;
   }
 
   #reserve(count: number): void {

@@ -1,3 +1,4 @@
+import { PrefixViews } from '../dsp/prefix-views.js';
 import type { StreamProcessor } from './processor.js';
 
 /**
@@ -7,8 +8,8 @@ import type { StreamProcessor } from './processor.js';
 export class ChannelSplitStream implements StreamProcessor {
   readonly latencyFrames: number;
   readonly #channels: StreamProcessor[];
-  #monoIn = new Float32Array(0);
-  #monoOut = new Float32Array(0);
+  readonly #monoIn = new PrefixViews();
+  readonly #monoOut = new PrefixViews();
 
   constructor(channels: StreamProcessor[]) {
     if (channels.length === 0) throw new TypeError('ChannelSplitStream needs at least one channel');
@@ -30,13 +31,8 @@ export class ChannelSplitStream implements StreamProcessor {
     const n = this.#channels.length;
     const frames = input.length / n;
     if (!Number.isInteger(frames)) throw new TypeError(`chunk of ${input.length} samples is not whole frames of ${n} channels`);
-    // Grows only when a longer chunk than ever before arrives.
-    if (this.#monoIn.length < frames) {
-      this.#monoIn = new Float32Array(frames);
-      this.#monoOut = new Float32Array(frames);
-    }
-    const monoIn = this.#monoIn.subarray(0, frames);
-    const monoOut = this.#monoOut.subarray(0, frames);
+    const monoIn = this.#monoIn.prefix(frames);
+    const monoOut = this.#monoOut.prefix(frames);
     for (let c = 0; c < n; c++) {
       for (let i = 0; i < frames; i++) monoIn[i] = input[i * n + c];
       this.#channels[c].process(monoIn, monoOut);

@@ -1,4 +1,5 @@
 import { DelayLine } from '../dsp/delay-line.js';
+import { PrefixViews } from '../dsp/prefix-views.js';
 import { SampleFifo } from '../dsp/sample-fifo.js';
 import type { StreamProcessor } from '../processors/processor.js';
 import { PolyphaseResampler, type ResamplerOptions } from './polyphase-resampler.js';
@@ -39,9 +40,9 @@ export class ResamplingStream implements StreamProcessor {
   readonly #up: PolyphaseResampler;
   readonly #fifo: SampleFifo;
   readonly #highBand: HighBand | undefined;
-  #nativeIn = new Float32Array(0);
-  #nativeOut = new Float32Array(0);
-  #deviceOut = new Float32Array(0);
+  readonly #nativeIn = new PrefixViews();
+  readonly #nativeOut = new PrefixViews();
+  readonly #deviceOut = new PrefixViews();
   #closed = false;
 
   constructor(inner: StreamProcessor, deviceRateHz: number, nativeRateHz: number, options: ResamplingStreamOptions = {}) {
@@ -73,19 +74,12 @@ export class ResamplingStream implements StreamProcessor {
 
   process(input: Float32Array, output: Float32Array): void {
     if (this.#closed) throw new Error('ResamplingStream.process() after close()');
-    const nativeMax = this.#down.maxOutputFrames(input.length);
-    if (this.#nativeIn.length < nativeMax) {
-      // Grows only when a longer chunk than ever before arrives.
-      this.#nativeIn = new Float32Array(nativeMax);
-      this.#nativeOut = new Float32Array(nativeMax);
-      this.#deviceOut = new Float32Array(this.#up.maxOutputFrames(nativeMax));
-    }
-    const nativeCount = this.#down.process(input, this.#nativeIn);
-    const nativeIn = this.#nativeIn.subarray(0, nativeCount);
-    const nativeOut = this.#nativeOut.subarray(0, nativeCount);
+    const nativeCount = this.#down.process(input, this.#nativeIn.prefix(this.#down.maxOutputFrames(input.length)));
+    const nativeIn = this.#nativeIn.prefix(nativeCount);
+    const nativeOut = this.#nativeOut.prefix(nativeCount);
     this.#inner.process(nativeIn, nativeOut);
-    const deviceCount = this.#up.process(nativeOut, this.#deviceOut);
-    this.#fifo.push(this.#deviceOut.subarray(0, deviceCount));
+    const deviceCount = this.#up.process(nativeOut, this.#deviceOut.prefix(this.#up.maxOutputFrames(nativeCount)));
+    this.#fifo.push(this.#deviceOut.prefix(deviceCount));
     this.#fifo.pop(output);
     this.#highBand?.process(input, nativeIn, nativeOut, output);
   }
@@ -119,13 +113,13 @@ class HighBand {
   readonly #smoothing: number;
   #inEnergy = 0;
   #outEnergy = 0;
-  #nativeDelayed = new Float32Array(0);
-  #gain = new Float32Array(0);
-  #gainDelayed = new Float32Array(0);
+  readonly #nativeDelayed = new PrefixViews();
+  readonly #gain = new PrefixViews();
+  readonly #gainDelayed = new PrefixViews();
+  readonly #lp = new PrefixViews();
+  readonly #deviceGain = new PrefixViews();
+  readonly #delayed = new PrefixViews();
   #sources = new Int32Array(0);
-  #lp = new Float32Array(0);
-  #deviceGain = new Float32Array(0);
-  #delayed = new Float32Array(0);
 
   constructor(lpUp: PolyphaseResampler, innerLatencyFrames: number, latencyFrames: number, prefill: number, nativeRateHz: number, smoothingMs: number) {
     this.#lpUp = lpUp;
@@ -143,22 +137,9 @@ class HighBand {
 
   process(input: Float32Array, nativeIn: Float32Array, nativeOut: Float32Array, output: Float32Array): void {
     const n = nativeIn.length;
-    const deviceMax = this.#lpUp.maxOutputFrames(n);
-    if (this.#gain.length < n || this.#lp.length < deviceMax || this.#delayed.length < input.length) {
-      // Grows only when a longer chunk than ever before arrives.
-      const nativeCap = Math.max(n, this.#gain.length);
-      const deviceCap = Math.max(deviceMax, input.length, this.#lp.length);
-      this.#nativeDelayed = new Float32Array(nativeCap);
-      this.#gain = new Float32Array(nativeCap);
-      this.#gainDelayed = new Float32Array(nativeCap);
-      this.#sources = new Int32Array(deviceCap);
-      this.#lp = new Float32Array(deviceCap);
-      this.#deviceGain = new Float32Array(deviceCap);
-      this.#delayed = new Float32Array(deviceCap);
-    }
-    const nativeDelayed = this.#nativeDelayed.subarray(0, n);
+    const nativeDelayed = this.#nativeDelayed.prefix(n);
     this.#nativeDelay.process(nativeIn, nativeDelayed);
-    const gain = this.#gain.subarray(0, n);
+    const gain = this.#gain.prefix(n);
     const a = this.#smoothing;
     let ein = this.#inEnergy;
     let eout = this.#outEnergy;
@@ -169,18 +150,22 @@ class HighBand {
     }
     this.#inEnergy = ein;
     this.#outEnergy = eout;
-    const gainDelayed = this.#gainDelayed.subarray(0, n);
+    const gainDelayed = this.#gainDelayed.prefix(n);
     this.#gainDelay.process(gain, gainDelayed);
-    const count = this.#lpUp.process(nativeDelayed, this.#lp, this.#sources);
-    const deviceGain = this.#deviceGain;
-    for (let j = 0; j < count; j++) deviceGain[j] = gainDelayed[this.#sources[j]];
-    this.#lpFifo.push(this.#lp.subarray(0, count));
-    this.#gainFifo.push(deviceGain.subarray(0, count));
+    const deviceMax = this.#lpUp.maxOutputFrames(n);
+    // Grows only when a longer chunk than ever before arrives.
+    if (this.#sources.length < deviceMax) this.#sources = new Int32Array(deviceMax);
+    const sources = this.#sources;
+    const count = this.#lpUp.process(nativeDelayed, this.#lp.prefix(deviceMax), sources);
+    const deviceGain = this.#deviceGain.prefix(deviceMax);
+    for (let j = 0; j < count; j++) deviceGain[j] = gainDelayed[sources[j]];
+    this.#lpFifo.push(this.#lp.prefix(count));
+    this.#gainFifo.push(this.#deviceGain.prefix(count));
 
     const len = output.length;
-    const lp = this.#lp.subarray(0, len);
-    const g = this.#deviceGain.subarray(0, len);
-    const delayed = this.#delayed.subarray(0, len);
+    const lp = this.#lp.prefix(len);
+    const g = this.#deviceGain.prefix(len);
+    const delayed = this.#delayed.prefix(len);
     this.#lpFifo.pop(lp);
     this.#gainFifo.pop(g);
     this.#deviceDelay.process(input, delayed);

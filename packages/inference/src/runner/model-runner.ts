@@ -1,5 +1,6 @@
 import { encodeFrame, FrameFlags, monotonicNs, seqAdd, wallClockUs, type FrameHeader } from '@quell/protocol';
 import type { Logger, SendQueue } from '@quell/runtime';
+import { PrefixViews } from '../dsp/prefix-views.js';
 import type { InferenceMetrics, InferenceStreamCounts } from '../metrics.js';
 import type { StreamState, StreamTable } from '../streams/stream-table.js';
 import type { DropInjector } from './drop-injector.js';
@@ -36,8 +37,8 @@ export class ModelRunner {
   readonly #maxInputAgeUs: number;
   readonly #guard: OverloadGuard;
   readonly #testModelLoadNs: number;
-  /** Output of warm-up chunks, discarded; grows only when a larger chunk arrives. */
-  #warmScratch = new Float32Array(0);
+  /** Output of warm-up chunks, discarded. */
+  readonly #warmScratch = new PrefixViews();
 
   constructor(streams: StreamTable, queue: SendQueue, metrics: InferenceMetrics, log: Logger, blocking: boolean, dropInjector: DropInjector, policy?: RunnerPolicyConfig) {
     this.#streams = streams;
@@ -143,8 +144,7 @@ export class ModelRunner {
     let stream: StreamState;
     try {
       stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, performance.now());
-      this.#warmScratch = this.#warmScratch.length >= samples.length ? this.#warmScratch : new Float32Array(samples.length);
-      stream.processor.process(samples, this.#warmScratch.subarray(0, samples.length));
+      stream.processor.process(samples, this.#warmScratch.prefix(samples.length));
     } catch {
       this.#metrics.drops['process-error']++;
       const known = this.#metrics.streams.get(header.stream);
