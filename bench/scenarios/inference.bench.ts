@@ -15,6 +15,11 @@
  *   takes 10 ms chunks of speech at the model's own rate by a real capture
  *   stage; time read from quell_inference_chunk_processing_seconds (the
  *   model call path of the stage: framing, DSP, model).
+ * - `stage @native own core`: the same with the inference stage's main
+ *   thread pinned to a CPU of its own (taskset) and every other thread of the
+ *   three stages on the others, as the floor loop has a core to itself. The
+ *   difference to `stage @native` is the scheduler placing capture, playback
+ *   and ZeroMQ's I/O threads on the stage's core in the middle of hops.
  * - `stage @48k`: the same at a 48 kHz device rate, so 16 kHz models add
  *   streaming resampling both ways and the high-band path.
  * - `quell process --fast`: the whole pipeline on a 48 kHz file, wall clock.
@@ -35,7 +40,7 @@
  * the @48k row shows what device-rate resampling adds on top.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StageProcess } from '@quell/cli';
 import { createProcessor, DEFAULT_MODEL_STORE_DIR, fetchModels, PolyphaseResampler, resolveTestAudio } from '@quell/inference';
@@ -48,6 +53,8 @@ import { fileURLToPath } from 'node:url';
 
 const HOPS = 2000;
 const REPEATS = 3;
+// The own-core rows need a second CPU and util-linux's taskset.
+const PIN = availableParallelism() >= 2 && spawnSync('taskset', ['-V']).status === 0;
 const MODELS: Record<string, { rateHz: number; hopFrames: number }> = {
   dtln: { rateHz: 16_000, hopFrames: 128 },
   gtcrn: { rateHz: 16_000, hopFrames: 256 },
@@ -86,14 +93,24 @@ async function pacedFloorUsPerHop(hop: () => Promise<void> | void, hopFrames: nu
   return totalNs / hops / 1000;
 }
 
-async function stageRun(model: string, input: string, rateHz: number, pace: 'fast' | 'realtime' = 'fast'): Promise<{ usPerChunk: number; audioS: number; processingS: number }> {
+/** With `ownCore`, the inference main thread gets the last CPU to itself; every other thread of the three stages shares the rest. */
+function pin(stages: StageProcess[], inference: StageProcess | undefined): void {
+  const cpus = availableParallelism();
+  const others = `0-${cpus - 2}`;
+  for (const stage of stages) spawnSync('taskset', ['-a', '-p', '-c', others, String(stage.child.pid)]);
+  if (inference) spawnSync('taskset', ['-p', '-c', String(cpus - 1), String(inference.child.pid)]);
+}
+
+async function stageRun(model: string, input: string, rateHz: number, pace: 'fast' | 'realtime' = 'fast', ownCore = false): Promise<{ usPerChunk: number; audioS: number; processingS: number }> {
   const playback = new StageProcess('playback', ['--endpoint', 'tcp://127.0.0.1:*', '--sink', 'null', '--clock', 'arrival', '--metrics-port', '0', '--log-level', 'warn']);
   const capture = new StageProcess('capture', ['--control', 'tcp://127.0.0.1:*', '--source', 'file', '--files', input, '--pace', pace, '--metrics-port', '0', '--log-level', 'warn']);
   const ends: unknown[] = [];
   playback.onMessage((m) => m.type === 'stream-end' && ends.push(m));
   const [pb, cap] = await Promise.all([playback.ready, capture.ready]);
+  if (ownCore) pin([playback, capture], undefined);
   const inference = new StageProcess('inference', ['--control', String(cap.control), '--output-endpoint', String(pb.endpoint), '--model', model, '--backpressure', 'block', '--metrics-port', '0', '--log-level', 'warn']);
   const info = await inference.ready;
+  if (ownCore) pin([inference], inference);
   while (ends.length === 0) await new Promise((r) => setTimeout(r, 100));
   const m = await scrapeMetrics(`http://127.0.0.1:${info.metricsPort}/metrics`);
   await Promise.all([capture.stop(), inference.stop(), playback.stop()]);
@@ -137,11 +154,14 @@ for (const [model, { rateHz, hopFrames }] of Object.entries(MODELS)) {
   const floorRuns: ReturnType<typeof percentiles>[] = [];
   const stageNativeUsPerHop: number[] = [];
   const stageNativeRuns: Awaited<ReturnType<typeof stageRun>>[] = [];
+  const ownCoreUsPerHop: number[] = [];
+  const nativeInput = rateHz === 48_000 ? input : input16;
   for (let run = 0; run < REPEATS; run++) {
     floorRuns.push(percentiles(await timeHops(nativeFloorHop, HOPS)));
-    const atNative = await stageRun(model, rateHz === 48_000 ? input : input16, rateHz);
+    const atNative = await stageRun(model, nativeInput, rateHz);
     stageNativeRuns.push(atNative);
     stageNativeUsPerHop.push(atNative.usPerChunk / (0.01 / hopS));
+    if (PIN) ownCoreUsPerHop.push((await stageRun(model, nativeInput, rateHz, 'fast', true)).usPerChunk / (0.01 / hopS));
   }
   const floor = { mean: median(floorRuns.map((f) => f.mean)), p99: median(floorRuns.map((f) => f.p99)) };
   const nativeUsPerHop = median(stageNativeUsPerHop);
@@ -168,7 +188,12 @@ for (const [model, { rateHz, hopFrames }] of Object.entries(MODELS)) {
   rows.push({ model, variant: 'floor (native)', us_per_hop: floor.mean, p99_us_per_hop: floor.p99, ratio_to_floor: 1, ratio_to_public: toPublic(floor.mean), x_realtime: hopS / (floor.mean / 1e6) });
   rows.push({ model, variant: 'processor @native', us_per_hop: native.mean, p99_us_per_hop: native.p99, ratio_to_floor: native.mean / floor.mean, ratio_to_public: toPublic(native.mean), x_realtime: hopS / (native.mean / 1e6) });
   rows.push({ model, variant: 'stage @native', us_per_hop: nativeUsPerHop, p99_us_per_hop: '-', ratio_to_floor: nativeRatio, ratio_to_public: toPublic(nativeUsPerHop), x_realtime: atNative.audioS / atNative.processingS });
-  runs.push({ model, floor_us_per_hop: floorRuns.map((f) => f.mean), stage_native_us_per_hop: stageNativeUsPerHop });
+  if (PIN) {
+    const ownCoreUs = median(ownCoreUsPerHop);
+    const ownCoreRatio = median(ownCoreUsPerHop.map((us, i) => us / floorRuns[i].mean));
+    rows.push({ model, variant: 'stage @native own core', us_per_hop: ownCoreUs, p99_us_per_hop: '-', ratio_to_floor: ownCoreRatio, ratio_to_public: toPublic(ownCoreUs), x_realtime: hopS / (ownCoreUs / 1e6) });
+  }
+  runs.push({ model, floor_us_per_hop: floorRuns.map((f) => f.mean), stage_native_us_per_hop: stageNativeUsPerHop, stage_native_own_core_us_per_hop: ownCoreUsPerHop });
   rows.push({ model, variant: 'stage @48k', us_per_hop: stageUsPerHop, p99_us_per_hop: '-', ratio_to_floor: stageUsPerHop / floor.mean, ratio_to_public: toPublic(stageUsPerHop), x_realtime: stage.audioS / stage.processingS });
   rows.push({ model, variant: 'floor (native) real time', us_per_hop: pacedFloorUs, p99_us_per_hop: '-', ratio_to_floor: 1, ratio_to_public: '-', x_realtime: hopS / (pacedFloorUs / 1e6) });
   rows.push({ model, variant: 'stage @native real time', us_per_hop: realtimeUsPerHop, p99_us_per_hop: '-', ratio_to_floor: realtimeUsPerHop / pacedFloorUs, ratio_to_public: '-', x_realtime: realtime.audioS / realtime.processingS });

@@ -9,6 +9,7 @@ export * from './models/model-store.js';
 export * from './models/test-audio.js';
 export * from './quality/si-sdr.js';
 export * from './quality/mix-at-snr.js';
+export * from './quality/tone-fit.js';
 export * from './resampling/polyphase-resampler.js';
 export * from './processors/run-offline.js';
 export { Dfn3Networks } from './models/deepfilternet3/dfn3-networks.js';
