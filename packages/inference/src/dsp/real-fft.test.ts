@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RealFft } from './real-fft.js';
-
-/** Seeded white noise in [-1, 1). */
-function noise(length: number, seed: number): Float32Array {
-  const out = new Float32Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { seededNoise } from '../quality/seeded-noise.js';
 
 /** Bin k of the DFT of x in float64, straight from the definition. */
 function dftBin(x: Float32Array, k: number): [number, number] {
@@ -30,7 +20,7 @@ describe('RealFft', () => {
   for (const size of [512, 960]) {
     it(`size ${size}: every bin matches a direct DFT and the inverse returns size * x`, () => {
       const fft = RealFft.ofSize(size);
-      const x = noise(size, size);
+      const x = seededNoise(size, size);
       const spectrum = new Float32Array(size + 2).fill(Number.NaN);
       fft.forward(x, spectrum);
       // White noise of unit range has bins of about sqrt(size / 3); float32 keeps ~1e-6 of that.

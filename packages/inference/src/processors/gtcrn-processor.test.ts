@@ -6,6 +6,7 @@ import type { Processor } from './processor.js';
 import { createProcessor } from './processor-registry.js';
 import { runOffline } from './run-offline.js';
 import { prepareTestModels } from './test-models.js';
+import { seededNoise } from '../quality/seeded-noise.js';
 
 /** Energy of (a - b) below the energy of b, in dB, over their common length. */
 function differenceDb(a: Float32Array, b: Float32Array): number {
@@ -75,12 +76,8 @@ describe('model behind the resampling wrapper', () => {
 
   for (const rateHz of [48000, 44100]) {
     it(`process() at ${rateHz} Hz is identical for 10 ms, 20 ms, 7 ms, 37 and 1-frame chunks`, async () => {
-      const input = new Float32Array(rateHz);
-      let s = 12345;
-      for (let i = 0; i < input.length; i++) {
-        s = (s * 1664525 + 1013904223) >>> 0;
-        input[i] = 0.3 * Math.sin((2 * Math.PI * 440 * i) / rateHz) + 0.05 * (s / 2 ** 32 - 0.5);
-      }
+      const input = seededNoise(rateHz, 12345, 0.025);
+      for (let i = 0; i < input.length; i++) input[i] += 0.3 * Math.sin((2 * Math.PI * 440 * i) / rateHz);
       const stream = processor.createStream(rateHz, 1);
       assert.ok(Number.isInteger(stream.latencyFrames));
       const base = await runOffline(stream, input, 1, [rateHz / 100]);

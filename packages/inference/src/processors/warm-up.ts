@@ -1,3 +1,4 @@
+import { seededNoise } from '../quality/seeded-noise.js';
 import type { Processor } from './processor.js';
 
 /** Device rate of the throwaway stream: Quell's default capture rate, so the resampling path warms up too. */
@@ -14,17 +15,10 @@ const WARM_UP_CHUNKS = 100;
 export function warmUpProcessor(processor: Processor): void {
   const stream = processor.createStream(WARM_UP_RATE_HZ, 1);
   const frames = WARM_UP_RATE_HZ / 100;
-  const input = new Float32Array(frames);
+  const noise = seededNoise(frames * WARM_UP_CHUNKS, 1, 0.005);
   const output = new Float32Array(frames);
-  let seed = 1;
   try {
-    for (let chunk = 0; chunk < WARM_UP_CHUNKS; chunk++) {
-      for (let i = 0; i < frames; i++) {
-        seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-        input[i] = (seed / 2 ** 32 - 0.5) * 0.01;
-      }
-      stream.process(input, output);
-    }
+    for (let chunk = 0; chunk < WARM_UP_CHUNKS; chunk++) stream.process(noise.subarray(chunk * frames, (chunk + 1) * frames), output);
   } finally {
     stream.close();
   }

@@ -5,6 +5,7 @@ import { PassthroughProcessor } from '../processors/passthrough-processor.js';
 import { runOffline } from '../processors/run-offline.js';
 import { PolyphaseResampler, SUPPORTED_RATES_HZ } from './polyphase-resampler.js';
 import { ResamplingStream } from './resampling-stream.js';
+import { seededNoise } from '../quality/seeded-noise.js';
 
 function tone(frequencyHz: number, rateHz: number, frames: number, amplitude = 0.5): Float32Array {
   const x = new Float32Array(frames);
@@ -114,12 +115,7 @@ describe('resampler quality', () => {
   for (const rateHz of [48000, 44100]) {
     it(`highBand 'model-gain' around a passthrough model gives back the input delayed by latencyFrames at ${rateHz}`, async () => {
       const stream = new ResamplingStream(new PassthroughProcessor().createStream(16000, 1), rateHz, 16000, { highBand: 'model-gain' });
-      const x = new Float32Array(rateHz / 2);
-      let s = 7;
-      for (let i = 0; i < x.length; i++) {
-        s = (s * 1664525 + 1013904223) >>> 0;
-        x[i] = s / 2 ** 32 - 0.5;
-      }
+      const x = seededNoise(rateHz / 2, 7, 0.5);
       const out = await runOffline(stream, x, 1, [rateHz / 100, 37, 1]);
       let maxErr = 0;
       for (let i = 0; i < x.length; i++) maxErr = Math.max(maxErr, Math.abs(out[i] - x[i]));

@@ -4,6 +4,7 @@ import { normAlphaFromTau, parseDfn3Config } from './config.js';
 import { Dfn3Dsp } from './dfn3-dsp.js';
 import { erbBandWidths } from './erb-bands.js';
 import { vorbisWindow } from './vorbis-window.js';
+import { seededNoise } from '../../quality/seeded-noise.js';
 
 const CONFIG_TEXT = `[train]
 model = deepfilternet3
@@ -22,16 +23,6 @@ df_lookahead = 2
 [deepfilternet]
 conv_lookahead = 2
 `;
-
-function noise(length: number, seed: number): Float32Array {
-  const out = new Float32Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 describe('deepfilternet3 DSP', () => {
   it('parseDfn3Config() reads [df] and [deepfilternet] and derives alpha 0.99 from norm_tau 1', () => {
@@ -68,7 +59,7 @@ describe('deepfilternet3 DSP', () => {
     const coefs = new Float32Array(96 * 5 * 2);
     // Tap dfOrder - 1 - dfLookahead = 2 is the target frame itself.
     for (let f = 0; f < 96; f++) coefs[f * 10 + 2 * 2] = 1;
-    const input = noise(480 * 12, 3);
+    const input = seededNoise(480 * 12, 3);
     const output = new Float32Array(input.length);
     const featErb = new Float32Array(32);
     const featSpec = new Float32Array(192);

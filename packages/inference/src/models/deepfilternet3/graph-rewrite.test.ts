@@ -5,19 +5,9 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { DEFAULT_DFN3_MODEL_DIR } from '../../processors/deepfilternet3-processor.js';
 import { rewriteForStreaming } from './graph-rewrite.js';
+import { seededNoise } from '../../quality/seeded-noise.js';
 
 const FRAMES = 12;
-
-/** Deterministic pseudo-random values in [-1, 1). */
-function noise(length: number, seed: number): Float32Array {
-  const out = new Float32Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** Frame `t` of a [1, C, S, F] or [1, S, F] tensor (time on axis `axis`), as a tensor with S = 1. */
 function frameOf(tensor: ort.Tensor, axis: number, t: number): ort.Tensor {
@@ -41,7 +31,7 @@ async function frameByFrameDiff(fileName: string, inputs: Record<string, number[
   const feeds: Record<string, ort.Tensor> = {};
   let seed = 1;
   for (const [name, dims] of Object.entries(inputs)) {
-    feeds[name] = new ort.Tensor('float32', noise(dims.reduce((a, b) => a * b, 1), seed++), dims);
+    feeds[name] = new ort.Tensor('float32', seededNoise(dims.reduce((a, b) => a * b, 1), seed++), dims);
   }
   const reference = await whole.run(feeds);
   const states: Record<string, ort.Tensor> = {};
