@@ -1,5 +1,5 @@
 import type { NodeRole } from '@quell/protocol';
-import { DeferredHistogram, StageRegistry, StreamSeries, streamCounter, streamCounterByLabel, TIMING_BUCKETS_S, zapRejections, zeroCounts, type ReasonCounts } from '@quell/runtime';
+import { StageHistogram, StageRegistry, StreamSeries, streamCounter, streamCounterByLabel, TIMING_BUCKETS_S, zapRejections, zeroCounts, type ReasonCounts } from '@quell/runtime';
 import type { InferenceRouter } from './router/inference-router.js';
 import { CAPTURE_DROP_REASONS } from './sender/chunk-sender.js';
 
@@ -22,12 +22,12 @@ export class CaptureMetrics {
   readonly drops = zeroCounts(CAPTURE_DROP_REASONS);
   /** Per-stream counters: opened by each stream's sender, ended by the loop when the stream is sent. */
   readonly streams = new StreamSeries<CaptureStreamCounts>(() => ({ chunksSent: 0, drops: zeroCounts(CAPTURE_DROP_REASONS) }));
-  readonly pacerLateness: DeferredHistogram;
-  readonly chunkProcessing: DeferredHistogram;
+  readonly pacerLateness: StageHistogram;
+  readonly chunkProcessing: StageHistogram;
   /** Device callback to send queue, per chunk (device source only). */
-  readonly deviceToSend: DeferredHistogram;
+  readonly deviceToSend: StageHistogram;
   /** Hello of a candidate inference node to the end of its swap (routed mode). */
-  readonly swapDuration: DeferredHistogram;
+  readonly swapDuration: StageHistogram;
   /** The open device source's own counters; undefined while no device is open. */
   device: { readonly overflowCount: number; readonly errorCount: number; readonly reopenCount: number } | undefined;
   /** Failed device starts (no backend, no such device, open refused); each is retried with backoff. A started source reopens by itself. */
@@ -47,13 +47,13 @@ export class CaptureMetrics {
     s.counter('quell_capture_auth_failures_total', zapRejections);
     streamCounter(s.registry, 'quell_capture_stream_chunks_sent_total', this.streams, (e) => e.chunksSent);
     streamCounterByLabel(s.registry, 'quell_capture_stream_drops_total', this.streams, (e) => e.drops);
-    this.pacerLateness = new DeferredHistogram(s.registry, 'quell_capture_pacer_lateness_seconds', TIMING_BUCKETS_S);
-    this.chunkProcessing = new DeferredHistogram(s.registry, 'quell_capture_chunk_processing_seconds', TIMING_BUCKETS_S);
+    this.pacerLateness = new StageHistogram(s.registry, 'quell_capture_pacer_lateness_seconds', TIMING_BUCKETS_S);
+    this.chunkProcessing = new StageHistogram(s.registry, 'quell_capture_chunk_processing_seconds', TIMING_BUCKETS_S);
     s.counter('quell_capture_device_overflows_total', () => (this.device?.overflowCount ?? 0));
     s.counter('quell_capture_device_errors_total', () => this.deviceStartFailures + (this.device?.errorCount ?? 0));
     s.counter('quell_capture_device_reopens_total', () => this.deviceRestarts + (this.device?.reopenCount ?? 0));
-    this.deviceToSend = new DeferredHistogram(s.registry, 'quell_capture_device_to_send_seconds', TIMING_BUCKETS_S);
-    this.swapDuration = new DeferredHistogram(s.registry, 'quell_capture_swap_duration_seconds', SWAP_BUCKETS_S);
+    this.deviceToSend = new StageHistogram(s.registry, 'quell_capture_device_to_send_seconds', TIMING_BUCKETS_S);
+    this.swapDuration = new StageHistogram(s.registry, 'quell_capture_swap_duration_seconds', SWAP_BUCKETS_S);
     s.counter('quell_capture_dry_chunks_sent_total', () => this.dry?.sentCount ?? 0);
     s.counter('quell_capture_dry_drops_total', () => this.dry?.dropCount ?? 0);
   }

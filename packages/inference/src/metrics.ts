@@ -1,5 +1,5 @@
 import { REJECT_REASONS } from '@quell/protocol';
-import { BucketCounts, DeferredHistogram, LATENCY_BUCKETS_S, StageRegistry, StreamSeries, streamCounter, streamCounterByLabel, streamGauge, streamHistogram, TIMING_BUCKETS_S, zapRejections, zeroCounts, type ReasonCounts } from '@quell/runtime';
+import { BucketCounts, StageHistogram, LATENCY_BUCKETS_S, StageRegistry, StreamSeries, streamCounter, streamCounterByLabel, streamGauge, streamHistogram, TIMING_BUCKETS_S, zapRejections, zeroCounts, type ReasonCounts } from '@quell/runtime';
 import type { OverloadCounts } from './runner/overload-guard.js';
 
 export const INFERENCE_DROP_REASONS = ['queue-full', 'injected', 'process-error', 'bad-stream', 'stale'] as const;
@@ -43,9 +43,9 @@ export class InferenceMetrics {
   readonly drops = zeroCounts(INFERENCE_DROP_REASONS);
   /** Per-stream counters, opened and ended with the stream's model state (StreamTable). */
   readonly streams = new StreamSeries<InferenceStreamCounts>(newStreamCounts);
-  readonly chunkProcessing: DeferredHistogram;
+  readonly chunkProcessing: StageHistogram;
   /** Input age (wall clock minus capture time) of each chunk when taken, s. */
-  readonly inputAge: DeferredHistogram;
+  readonly inputAge: StageHistogram;
   /** performance.now() of the last chunk received; 0 before the first. */
   lastInputMs = 0;
   /** The overload guard's counters (set by the model runner). */
@@ -65,9 +65,9 @@ export class InferenceMetrics {
     s.counter('quell_inference_auth_failures_total', zapRejections);
     s.gauge('quell_inference_realtime_factor', () => takeRealtimeFactor(this));
     s.info('quell_inference_model_info', { model, node });
-    this.chunkProcessing = new DeferredHistogram(s.registry, 'quell_inference_chunk_processing_seconds', TIMING_BUCKETS_S);
+    this.chunkProcessing = new StageHistogram(s.registry, 'quell_inference_chunk_processing_seconds', TIMING_BUCKETS_S);
     s.gauge('quell_inference_input_idle_seconds', () => (this.lastInputMs > 0 ? (performance.now() - this.lastInputMs) / 1000 : 0));
-    this.inputAge = new DeferredHistogram(s.registry, 'quell_inference_input_age_seconds', LATENCY_BUCKETS_S);
+    this.inputAge = new StageHistogram(s.registry, 'quell_inference_input_age_seconds', LATENCY_BUCKETS_S);
     s.gauge('quell_inference_degraded', () => this.overload.degraded);
     s.counter('quell_inference_degraded_chunks_total', () => this.overload.degradedChunks);
     s.counter('quell_inference_overload_transitions_total', () => this.overload.transitions);

@@ -1,5 +1,5 @@
 import { REJECT_REASONS } from '@quell/protocol';
-import { BucketCounts, DeferredHistogram, LATENCY_BUCKETS_S, StageRegistry, StreamSeries, streamCounter, streamCounterByLabel, streamGauge, streamHistogram, zapRejections, zeroCounts, type ReasonCounts } from '@quell/runtime';
+import { BucketCounts, StageHistogram, LATENCY_BUCKETS_S, StageRegistry, StreamSeries, streamCounter, streamCounterByLabel, streamGauge, streamHistogram, zapRejections, zeroCounts, type ReasonCounts } from '@quell/runtime';
 
 /** What the device sink and its drift corrector expose to metrics (plain numbers, read at scrape time). */
 export interface DeviceMetricsView {
@@ -61,7 +61,7 @@ export class PlaybackMetrics {
   readonly drops = zeroCounts(PLAYBACK_DROP_REASONS);
   /** Per-stream counters, opened and ended by each stream's StreamPlayout. */
   readonly streams = new StreamSeries<PlaybackStreamCounts>(newStreamCounts);
-  readonly latency: DeferredHistogram;
+  readonly latency: StageHistogram;
   /** The device sink's view, read at scrape time; undefined for file and null sinks. */
   device: DeviceMetricsView | undefined;
 
@@ -86,7 +86,7 @@ export class PlaybackMetrics {
     s.counter('quell_playback_dry_chunks_received_total', () => this.dryChunksReceived);
     s.counterByLabel('quell_playback_dry_drops_total', this.dryDrops);
     s.counter('quell_playback_dry_concealed_chunks_total', () => this.dryConcealed);
-    this.latency = new DeferredHistogram(s.registry, 'quell_playback_latency_seconds', LATENCY_BUCKETS_S);
+    this.latency = new StageHistogram(s.registry, 'quell_playback_latency_seconds', LATENCY_BUCKETS_S);
     streamCounter(s.registry, 'quell_playback_stream_chunks_received_total', this.streams, (e) => e.chunksReceived);
     streamCounter(s.registry, 'quell_playback_stream_chunks_played_total', this.streams, (e) => e.chunksPlayed);
     streamCounter(s.registry, 'quell_playback_stream_gaps_total', this.streams, (e) => e.gaps);

@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { METRICS, type MetricName } from '@quell/protocol';
 import type { BucketCounts } from './bucket-counts.js';
+import { BucketCountsHistogram } from './bucket-counts-histogram.js';
 import type { ReasonCounts } from './stage-registry.js';
 import type { StreamSeries } from './stream-series.js';
 
@@ -60,49 +61,10 @@ export function streamGauge<E>(registry: Registry, name: MetricName, series: Str
   });
 }
 
-type HistogramValues = Awaited<ReturnType<Histogram<string>['get']>>;
-
-/**
- * A histogram per stream from each entry's BucketCounts. prom-client cannot
- * take bucket counts, so this one writes its exposition itself.
- */
-class StreamBucketsHistogram<E> extends Histogram<string> {
-  readonly #name: string;
-  readonly #series: StreamSeries<E>;
-  readonly #read: (entry: E) => BucketCounts;
-
-  constructor(registry: Registry, name: MetricName, series: StreamSeries<E>, upperBounds: readonly number[], read: (entry: E) => BucketCounts) {
-    super({ name, help: METRICS[name].help, labelNames: ['stream'], buckets: [...upperBounds], registers: [registry] });
-    this.#name = name;
-    this.#series = series;
-    this.#read = read;
-  }
-
-  /** What prom-client's Registry renders (it prefers this to get()). */
-  async getForPromString(): Promise<HistogramValues> {
-    const name = this.#name;
-    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-    for (const { label, entry } of this.#series.exported()) {
-      const b = this.#read(entry);
-      let cumulative = 0;
-      for (let i = 0; i < b.upperBounds.length; i++) {
-        cumulative += b.counts[i];
-        values.push({ labels: { le: b.upperBounds[i], stream: label }, value: cumulative, metricName: `${name}_bucket` });
-      }
-      values.push({ labels: { le: '+Inf', stream: label }, value: b.count, metricName: `${name}_bucket` });
-      values.push({ labels: { stream: label }, value: b.sum, metricName: `${name}_sum` });
-      values.push({ labels: { stream: label }, value: b.count, metricName: `${name}_count` });
-    }
-    return { name, help: METRICS[this.#name as MetricName].help, type: 'histogram', aggregator: 'sum', values } as unknown as HistogramValues;
-  }
-
-  override get(): Promise<HistogramValues> {
-    return this.getForPromString();
-  }
-}
-
 /** A histogram per stream; every entry's BucketCounts must use `upperBounds`. */
 export function streamHistogram<E>(registry: Registry, name: MetricName, series: StreamSeries<E>, upperBounds: readonly number[], read: (entry: E) => BucketCounts): void {
   checkStreamLabel(name, 1);
-  new StreamBucketsHistogram(registry, name, series, upperBounds, read);
+  new BucketCountsHistogram(registry, name, upperBounds, function* () {
+    for (const { label, entry } of series.exported()) yield { labels: { stream: label }, counts: read(entry) };
+  });
 }
