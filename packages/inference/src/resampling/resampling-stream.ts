@@ -67,8 +67,7 @@ export class ResamplingStream implements StreamProcessor {
     this.#fifo = new SampleFifo(4096);
     this.#fifo.pushZeros(prefill);
     if (options.highBand === 'model-gain' && deviceRateHz > nativeRateHz) {
-      const lpUp = new PolyphaseResampler(nativeRateHz, deviceRateHz, filter);
-      this.#highBand = new HighBand(lpUp, inner.latencyFrames, this.latencyFrames, prefill, nativeRateHz, options.gainSmoothingMs ?? 10);
+      this.#highBand = new HighBand(up, inner.latencyFrames, this.latencyFrames, prefill, nativeRateHz, options.gainSmoothingMs ?? 10);
     }
   }
 
@@ -78,10 +77,12 @@ export class ResamplingStream implements StreamProcessor {
     const nativeIn = this.#nativeIn.prefix(nativeCount);
     const nativeOut = this.#nativeOut.prefix(nativeCount);
     this.#inner.process(nativeIn, nativeOut);
-    const deviceCount = this.#up.process(nativeOut, this.#deviceOut.prefix(this.#up.maxOutputFrames(nativeCount)));
+    const highBand = this.#highBand;
+    const deviceOut = this.#deviceOut.prefix(this.#up.maxOutputFrames(nativeCount));
+    const deviceCount = highBand ? highBand.upsample(nativeIn, nativeOut, deviceOut) : this.#up.process(nativeOut, deviceOut);
     this.#fifo.push(this.#deviceOut.prefix(deviceCount));
     this.#fifo.pop(output);
-    this.#highBand?.process(input, nativeIn, nativeOut, output);
+    highBand?.addHighBand(input, output);
   }
 
   /** The wrapped model's local SNR estimate, when it makes one. */
@@ -97,18 +98,20 @@ export class ResamplingStream implements StreamProcessor {
 }
 
 /**
- * The 'model-gain' high band: input delayed by the stream latency, minus the
- * same input through the same down/up path (so only the band above the
- * native Nyquist is left), times the model's smoothed gain, added to the
- * model output. Every path has the stream's exact latency, so it stays
+ * The 'model-gain' high band: the input delayed by the stream latency, minus
+ * its own low band, times the model's smoothed gain, added to the model
+ * output. The low band to subtract is the model input (delayed to line up
+ * with the model output) through the same upsampler, so both share one
+ * upsampler run: it upsamples model output - gain * delayed model input, and
+ * the gain's variation over the filter's few milliseconds is negligible (its
+ * smoothing is 10 ms). Every path has the stream's exact latency, so it stays
  * chunk-size invariant.
  */
 class HighBand {
-  readonly #lpUp: PolyphaseResampler;
+  readonly #up: PolyphaseResampler;
   readonly #nativeDelay: DelayLine;
   readonly #gainDelay: DelayLine;
   readonly #deviceDelay: DelayLine;
-  readonly #lpFifo: SampleFifo;
   readonly #gainFifo: SampleFifo;
   readonly #smoothing: number;
   #inEnergy = 0;
@@ -116,59 +119,61 @@ class HighBand {
   readonly #nativeDelayed = new PrefixViews();
   readonly #gain = new PrefixViews();
   readonly #gainDelayed = new PrefixViews();
-  readonly #lp = new PrefixViews();
+  readonly #upInput = new PrefixViews();
   readonly #deviceGain = new PrefixViews();
   readonly #delayed = new PrefixViews();
   #sources = new Int32Array(0);
 
-  constructor(lpUp: PolyphaseResampler, innerLatencyFrames: number, latencyFrames: number, prefill: number, nativeRateHz: number, smoothingMs: number) {
-    this.#lpUp = lpUp;
+  constructor(up: PolyphaseResampler, innerLatencyFrames: number, latencyFrames: number, prefill: number, nativeRateHz: number, smoothingMs: number) {
+    this.#up = up;
     // Lines the model input up with its output.
     this.#nativeDelay = new DelayLine(innerLatencyFrames);
     // An upsampler output made when native frame i arrives is centred on frame i - centre/L.
-    this.#gainDelay = new DelayLine(Math.round(lpUp.centerUnits / lpUp.upFactor));
+    this.#gainDelay = new DelayLine(Math.round(up.centerUnits / up.upFactor));
     this.#deviceDelay = new DelayLine(latencyFrames);
-    this.#lpFifo = new SampleFifo(4096);
     this.#gainFifo = new SampleFifo(4096);
-    this.#lpFifo.pushZeros(prefill);
     this.#gainFifo.pushZeros(prefill);
     this.#smoothing = Math.exp(-1000 / (nativeRateHz * smoothingMs));
   }
 
-  process(input: Float32Array, nativeIn: Float32Array, nativeOut: Float32Array, output: Float32Array): void {
+  /** Runs the stream's upsampler on model output - gain * delayed model input into `deviceOut`; returns the count. */
+  upsample(nativeIn: Float32Array, nativeOut: Float32Array, deviceOut: Float32Array): number {
     const n = nativeIn.length;
     const nativeDelayed = this.#nativeDelayed.prefix(n);
     this.#nativeDelay.process(nativeIn, nativeDelayed);
     const gain = this.#gain.prefix(n);
+    const upInput = this.#upInput.prefix(n);
     const a = this.#smoothing;
     let ein = this.#inEnergy;
     let eout = this.#outEnergy;
     for (let k = 0; k < n; k++) {
       ein = a * ein + (1 - a) * nativeDelayed[k] * nativeDelayed[k];
       eout = a * eout + (1 - a) * nativeOut[k] * nativeOut[k];
-      gain[k] = Math.min(1, Math.sqrt(eout / (ein + 1e-12)));
+      const g = Math.min(1, Math.sqrt(eout / (ein + 1e-12)));
+      gain[k] = g;
+      upInput[k] = nativeOut[k] - g * nativeDelayed[k];
     }
     this.#inEnergy = ein;
     this.#outEnergy = eout;
     const gainDelayed = this.#gainDelayed.prefix(n);
     this.#gainDelay.process(gain, gainDelayed);
-    const deviceMax = this.#lpUp.maxOutputFrames(n);
     // Grows only when a longer chunk than ever before arrives.
-    if (this.#sources.length < deviceMax) this.#sources = new Int32Array(deviceMax);
+    if (this.#sources.length < deviceOut.length) this.#sources = new Int32Array(deviceOut.length);
     const sources = this.#sources;
-    const count = this.#lpUp.process(nativeDelayed, this.#lp.prefix(deviceMax), sources);
-    const deviceGain = this.#deviceGain.prefix(deviceMax);
+    const count = this.#up.process(upInput, deviceOut, sources);
+    const deviceGain = this.#deviceGain.prefix(count);
     for (let j = 0; j < count; j++) deviceGain[j] = gainDelayed[sources[j]];
-    this.#lpFifo.push(this.#lp.prefix(count));
-    this.#gainFifo.push(this.#deviceGain.prefix(count));
+    this.#gainFifo.push(deviceGain);
+    return count;
+  }
 
+  /** Adds gain * delayed input to `output` (the upsampled model output, already minus gain * its low band). */
+  addHighBand(input: Float32Array, output: Float32Array): void {
     const len = output.length;
-    const lp = this.#lp.prefix(len);
     const g = this.#deviceGain.prefix(len);
     const delayed = this.#delayed.prefix(len);
-    this.#lpFifo.pop(lp);
     this.#gainFifo.pop(g);
     this.#deviceDelay.process(input, delayed);
-    for (let t = 0; t < len; t++) output[t] += g[t] * (delayed[t] - lp[t]);
+    for (let t = 0; t < len; t++) output[t] += g[t] * delayed[t];
   }
 }
