@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { StageProcess } from '@quell/cli';
 import { readWav } from '@quell/runtime';
 import { startPipeline, tempDir } from '../helpers/pipeline.js';
 import { writeMono } from '../helpers/audio-fixtures.js';
@@ -47,6 +49,27 @@ describe('stage start-up and shutdown', { timeout: 60_000 }, () => {
     // A sine at 0.25 * 0.5 gain, with nothing concealed: no sample beyond the amplitude.
     assert.ok(out.samples.every((x) => Math.abs(x) <= 0.125 + 1e-6));
   });
+
+  for (const pace of ['fast', 'realtime']) {
+    it(`SIGTERM: capture (--pace ${pace}) still waiting for its first inference node exits 0 within 2 s without growing`, async () => {
+      const dir = await tempDir();
+      const input = await writeMono(dir, 'in.wav', new Float32Array(48_000), 48_000);
+      const capture = new StageProcess('capture', ['--control', 'tcp://127.0.0.1:*', '--source', 'file', '--files', input, '--pace', pace, '--metrics-port', '0', '--log-level', 'warn']);
+      await capture.ready;
+      await sleep(300);
+      const rssMiB = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${capture.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+      const before = rssMiB();
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssMiB())), 50);
+      const stopped = performance.now();
+      const code = await capture.stop(5000);
+      clearInterval(sampler);
+      const elapsedMs = performance.now() - stopped;
+      assert.equal(code, 0);
+      assert.ok(elapsedMs < 2000, `took ${elapsedMs} ms`);
+      assert.ok(peak - before < 50, `RSS grew from ${before.toFixed(0)} to ${peak.toFixed(0)} MiB while stopping`);
+    });
+  }
 });
 
 describe('scheduling priority', { timeout: 60_000 }, () => {

@@ -171,9 +171,12 @@ export class InferenceRouter implements ChunkOutlet {
 
   /** Resolves once an active node has connected its input (capture's await-peer). */
   async firstNode(stopped: Promise<void>): Promise<void> {
+    // Once `stopped` has resolved, racing it resolves at once: without returning here the loop would spin in
+    // microtasks, starving the timers that finish the shutdown, and grow the waiter list without bound.
+    const stopSignal = stopped.then(() => 'stopped' as const);
     while (!this.#closed && !(this.#active && this.#active.connected)) {
-      await Promise.race([new Promise<void>((resolve) => this.#nodeWaiters.push(resolve)), stopped]);
-      if (this.#closed) return;
+      const woken = await Promise.race([new Promise<'node'>((resolve) => this.#nodeWaiters.push(() => resolve('node'))), stopSignal]);
+      if (woken === 'stopped') return;
     }
   }
 
