@@ -29,7 +29,7 @@
  *   (caches and the core go cold), so these two are compared with each other.
  * Every other row is back to back (as fast as it goes). `ratio_to_floor` is to
  * the native floor of the same cadence.
- * The back-to-back native floor and `stage @native` run REPEATS times,
+ * The back-to-back native floor and `stage @native` (and `own core`) run REPEATS (5) times,
  * alternating, each stage run next to its own floor run: the rows give the
  * median of each and `ratio_to_floor` the median of the paired ratios, so one
  * disturbed run on a shared machine does not make the result (`runs` lists
@@ -52,7 +52,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const HOPS = 2000;
-const REPEATS = 3;
+const REPEATS = 5;
 // The own-core rows need a second CPU and util-linux's taskset.
 const PIN = availableParallelism() >= 2 && spawnSync('taskset', ['-V']).status === 0;
 const MODELS: Record<string, { rateHz: number; hopFrames: number }> = {
