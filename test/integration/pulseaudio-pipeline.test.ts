@@ -13,6 +13,8 @@ const RATE_HZ = 48_000;
 // Sinks of this run only: other test runs may use the shared quell_test_in/out of the same daemon at the same time.
 const SINK_IN = `quell_it_${process.pid}_in`;
 const SINK_OUT = `quell_it_${process.pid}_out`;
+// The dry-path test's own output sink, so its kill -9 leaves nothing behind on the others.
+const SINK_DRY = `quell_it_${process.pid}_dry`;
 
 /**
  * parec on a PulseAudio source, mono float32; stop() resolves with what it recorded. `startMs` estimates when
@@ -114,7 +116,7 @@ describe('devices through PulseAudio', () => {
   before(async () => {
     await ensureTestPulse();
     dir = await tempDir('quell-pulse-');
-    for (const name of [SINK_IN, SINK_OUT]) {
+    for (const name of [SINK_IN, SINK_OUT, SINK_DRY]) {
       modules.push((await pactl('load-module', 'module-null-sink', `sink_name=${name}`, `rate=${RATE_HZ}`, 'format=float32le', 'channels=2')).trim());
     }
   });
@@ -177,62 +179,6 @@ describe('devices through PulseAudio', () => {
     }
   });
 
-  it('with --conceal dry, a kill -9 of inference plays the dry signal on the device: no silent 5 ms, no click', { timeout: 90_000 }, async (t) => {
-    const dryAmplitude = 0.4;
-    const wetAmplitude = dryAmplitude * 0.5;
-    const frequencyHz = 440;
-    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-    process.env.PULSE_SINK = SINK_OUT;
-    const priority = '--priority=-10';
-    // A synth source (inference halves it, so wet and dry differ by 6 dB) into the device sink under test.
-    const p = await startPipeline({
-      capture: ['--source', 'synth', '--synth-frequency-hz', String(frequencyHz), '--synth-amplitude', String(dryAmplitude), '--synth-duration-s', '0', '--dry-endpoint', endpoint, priority],
-      inference: ['--model', 'gain', '--gain', '0.5', priority],
-      playback: ['--endpoint', endpoint, '--sink', 'device', '--device', 'pulse', '--conceal', 'dry', priority],
-    });
-    let output: ReturnType<typeof record> | undefined;
-    try {
-      await waitForPlayback(p);
-      output = record(`${SINK_OUT}.monitor`);
-      await waitForSettled(p);
-      await sleep(1000);
-      const dryBefore = metric(await p.scrape('playback'), 'quell_playback_dry_concealed_chunks_total');
-      p.inference.child.kill('SIGKILL');
-      await p.inference.exited;
-      await sleep(2000);
-      const dryConcealed = metric(await p.scrape('playback'), 'quell_playback_dry_concealed_chunks_total') - dryBefore;
-      const recorded = await output.stop();
-      // 5 ms windows: a missing 10 ms chunk played as silence would leave at least one of them silent wherever it falls.
-      const window = RATE_HZ / 200;
-      const peaks: number[] = [];
-      for (let start = 0; start + window <= recorded.length; start += window) {
-        let peak = 0;
-        for (let i = start; i < start + window; i++) peak = Math.max(peak, Math.abs(recorded[i]));
-        peaks.push(peak);
-      }
-      const first = peaks.findIndex((peak) => peak > wetAmplitude / 2);
-      // The last window may hold the recorder's partial read.
-      const heard = peaks.slice(first, -1);
-      const near = (peak: number, amplitude: number): boolean => Math.abs(peak - amplitude) < 0.1 * amplitude;
-      const silent = heard.filter((peak) => peak < wetAmplitude / 2).length;
-      const dryWindows = heard.filter((peak) => near(peak, dryAmplitude)).length;
-      const wetWindows = heard.filter((peak) => near(peak, wetAmplitude)).length;
-      const step = maxStep(recorded, first * window + 1, recorded.length - window);
-      const sineStep = dryAmplitude * 2 * Math.sin((Math.PI * frequencyHz) / RATE_HZ);
-      t.diagnostic(`${heard.length} windows of 5 ms: ${wetWindows} wet, ${dryWindows} dry, ${silent} silent; ${dryConcealed} chunks concealed with dry audio in 2 s; max step ${step.toFixed(4)} vs the dry sine's ${sineStep.toFixed(4)}`);
-      assert.ok(first >= 0, 'the output sink played nothing');
-      assert.equal(silent, 0, `${silent} silent 5 ms windows`);
-      assert.ok(wetWindows >= 100, `${wetWindows} windows at the processed (wet) amplitude before the kill`);
-      assert.ok(dryWindows >= 200, `${dryWindows} windows at the dry amplitude during the 2 s outage`);
-      assert.ok(dryConcealed >= 150, `${dryConcealed} chunks concealed with dry audio`);
-      // The drift corrector time-stretches by up to a few hundred ppm: the step may exceed the sine's by that much.
-      assert.ok(step <= sineStep * 1.01, `no click: max step ${step} vs the sine's own ${sineStep}`);
-    } finally {
-      await output?.stop();
-      await p.stop();
-    }
-  });
-
   it('runs 3 minutes in real time: no drops, no underruns after prefill, bounded buffer depth', { timeout: 300_000 }, async (t) => {
     const durationS = Number(process.env.QUELL_TEST_LONG_RUN_S ?? 180);
     const input = record(`${SINK_IN}.monitor`);
@@ -282,6 +228,61 @@ describe('devices through PulseAudio', () => {
       player.kill('SIGTERM');
       await p.stop();
       await input.stop();
+    }
+  });
+  it('with --conceal dry, a kill -9 of inference plays the dry signal on the device: no silent 5 ms, no click', { timeout: 90_000 }, async (t) => {
+    const dryAmplitude = 0.4;
+    const wetAmplitude = dryAmplitude * 0.5;
+    const frequencyHz = 440;
+    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+    process.env.PULSE_SINK = SINK_DRY;
+    const priority = '--priority=-10';
+    // A synth source (inference halves it, so wet and dry differ by 6 dB) into the device sink under test.
+    const p = await startPipeline({
+      capture: ['--source', 'synth', '--synth-frequency-hz', String(frequencyHz), '--synth-amplitude', String(dryAmplitude), '--synth-duration-s', '0', '--dry-endpoint', endpoint, priority],
+      inference: ['--model', 'gain', '--gain', '0.5', priority],
+      playback: ['--endpoint', endpoint, '--sink', 'device', '--device', 'pulse', '--conceal', 'dry', priority],
+    });
+    let output: ReturnType<typeof record> | undefined;
+    try {
+      await waitForPlayback(p);
+      output = record(`${SINK_DRY}.monitor`);
+      await waitForSettled(p);
+      await sleep(1000);
+      const dryBefore = metric(await p.scrape('playback'), 'quell_playback_dry_concealed_chunks_total');
+      p.inference.child.kill('SIGKILL');
+      await p.inference.exited;
+      await sleep(2000);
+      const dryConcealed = metric(await p.scrape('playback'), 'quell_playback_dry_concealed_chunks_total') - dryBefore;
+      const recorded = await output.stop();
+      // 5 ms windows: a missing 10 ms chunk played as silence would leave at least one of them silent wherever it falls.
+      const window = RATE_HZ / 200;
+      const peaks: number[] = [];
+      for (let start = 0; start + window <= recorded.length; start += window) {
+        let peak = 0;
+        for (let i = start; i < start + window; i++) peak = Math.max(peak, Math.abs(recorded[i]));
+        peaks.push(peak);
+      }
+      const first = peaks.findIndex((peak) => peak > wetAmplitude / 2);
+      // The last window may hold the recorder's partial read.
+      const heard = peaks.slice(first, -1);
+      const near = (peak: number, amplitude: number): boolean => Math.abs(peak - amplitude) < 0.1 * amplitude;
+      const silent = heard.filter((peak) => peak < wetAmplitude / 2).length;
+      const dryWindows = heard.filter((peak) => near(peak, dryAmplitude)).length;
+      const wetWindows = heard.filter((peak) => near(peak, wetAmplitude)).length;
+      const step = maxStep(recorded, first * window + 1, recorded.length - window);
+      const sineStep = dryAmplitude * 2 * Math.sin((Math.PI * frequencyHz) / RATE_HZ);
+      t.diagnostic(`${heard.length} windows of 5 ms: ${wetWindows} wet, ${dryWindows} dry, ${silent} silent; ${dryConcealed} chunks concealed with dry audio in 2 s; max step ${step.toFixed(4)} vs the dry sine's ${sineStep.toFixed(4)}`);
+      assert.ok(first >= 0, 'the output sink played nothing');
+      assert.equal(silent, 0, `${silent} silent 5 ms windows`);
+      assert.ok(wetWindows >= 100, `${wetWindows} windows at the processed (wet) amplitude before the kill`);
+      assert.ok(dryWindows >= 200, `${dryWindows} windows at the dry amplitude during the 2 s outage`);
+      assert.ok(dryConcealed >= 150, `${dryConcealed} chunks concealed with dry audio`);
+      // The drift corrector time-stretches by up to a few hundred ppm: the step may exceed the sine's by that much.
+      assert.ok(step <= sineStep * 1.01, `no click: max step ${step} vs the sine's own ${sineStep}`);
+    } finally {
+      await output?.stop();
+      await p.stop();
     }
   });
 });
