@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 /**
@@ -9,9 +9,12 @@ import type { Registry } from 'prom-client';
 export class MetricsServer {
   readonly #server: Server;
   #closed = false;
+  #stoppedListening = false;
 
   constructor(registry: Registry) {
     this.#server = createServer((req, res) => {
+      // Once a successor takes new connections, each open one ends after its next answer.
+      if (this.#stoppedListening) res.setHeader('connection', 'close');
       if (req.url === '/metrics') {
         registry.metrics().then(
           (text) => {
@@ -44,12 +47,17 @@ export class MetricsServer {
   }
 
   /**
-   * Stops taking new connections but answers the requests in flight (under
-   * pm2 cluster mode a successor shares the port and takes the new ones);
-   * close() ends the rest.
+   * Stops taking new connections (under pm2 cluster mode a successor shares
+   * the port and takes them) but keeps answering on the connections already
+   * open, each closed after its next answer; close() ends the rest.
+   * http.Server.close() would also drop idle keep-alive connections at once,
+   * and a scraper reusing one at that moment (Prometheus, fetch) got a reset
+   * instead of an answer: so only the listening socket is closed here.
    */
   stopListening(): void {
-    if (!this.#closed && this.#server.listening) this.#server.close();
+    if (this.#closed || !this.#server.listening) return;
+    this.#stoppedListening = true;
+    NetServer.prototype.close.call(this.#server);
   }
 
   close(): Promise<void> {
