@@ -1,7 +1,7 @@
 /**
  * Resampler benchmark: Quell's streaming PolyphaseResampler (Kaiser, 100 dB
- * stopband, flat to 0.875 of the lower Nyquist) against two WebAssembly
- * libraries, measured side by side in one run with the same signals:
+ * stopband, flat to 0.875 of the lower Nyquist; dot products in WebAssembly
+ * SIMD) against two WebAssembly libraries, measured side by side in one run with the same signals:
  * - `speex qN`: the Speex resampler (npm speex-resampler) at quality 10 (its
  *   best), 7 (the package's default) and 5 (Speex's desktop setting). The
  *   package only takes and returns int16 PCM, so every pass quantizes to 16
