@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { alignedNcc, ensureTestPulse, makeTones, nccAt, pactl, sumSamples, writeWav } from '@quell/runtime';
 import { startPipeline, tempDir, type RunningPipeline } from '../helpers/pipeline.js';
 import { freePort } from '../helpers/ports.js';
+import { HostStallWatch } from '../helpers/host-stalls.js';
 import { maxStep } from '../helpers/signals.js';
 import { run } from '../helpers/run.js';
 
@@ -187,44 +188,59 @@ describe('devices through PulseAudio', () => {
     const wavPath = join(dir, 'long.wav');
     await writeWav(wavPath, makeTones([440], (durationS + 10) * 1000, RATE_HZ, 0.2), RATE_HZ, 1);
     const player = spawn('paplay', [`--device=${SINK_IN}`, wavPath]);
+    const host = new HostStallWatch();
     try {
       await waitForPlayback(p);
       await sleep(2000);
-      const start = await p.scrape('playback');
-      const underrunsAtStart = metric(start, 'quell_playback_underruns_total') + metric(start, 'quell_playback_device_underruns_total');
-      let maxLevelS = 0;
-      let maxDepth = 0;
+      const trouble = async (): Promise<number[]> => {
+        const [cap, inf, pb] = await Promise.all([p.scrape('capture'), p.scrape('inference'), p.scrape('playback')]);
+        return [
+          metric(cap, 'quell_capture_drops_total') + metric(inf, 'quell_inference_drops_total') + metric(pb, 'quell_playback_drops_total'),
+          metric(pb, 'quell_playback_underruns_total') + metric(pb, 'quell_playback_device_underruns_total'),
+          metric(pb, 'quell_playback_device_overflows_total'),
+          metric(pb, 'quell_playback_device_buffer_level_seconds') * 1e3,
+          metric(pb, 'quell_playback_jitter_buffer_depth_chunks'),
+          metric(pb, 'quell_playback_device_buffer_target_seconds') * 1e3,
+          metric(pb, 'nodejs_eventloop_lag_max_seconds') * 1e3,
+        ];
+      };
+      let last = await trouble();
+      assert.equal(last[0], 0, 'nothing dropped while the pipeline started');
+      // One row per 5 s: drops, underruns and device overflows in it; level, jitter depth and target at its end;
+      // playback's largest event-loop lag; the longest stall of the whole machine (this idle runner's timer) in it.
+      const windows: { t: number; drops: number; underruns: number; overflows: number; levelMs: number; depth: number; targetMs: number; lagMs: number; hostStallMs: number }[] = [];
       for (let elapsed = 0; elapsed < durationS; elapsed += 5) {
+        const fromMs = performance.now();
         await sleep(5000);
-        const pb = await p.scrape('playback');
-        maxLevelS = Math.max(maxLevelS, metric(pb, 'quell_playback_device_buffer_level_seconds'));
-        maxDepth = Math.max(maxDepth, metric(pb, 'quell_playback_jitter_buffer_depth_chunks'));
+        const now = await trouble();
+        const [drops, underruns, overflows] = [0, 1, 2].map((i) => now[i] - last[i]);
+        windows.push({ t: elapsed + 5, drops, underruns, overflows, levelMs: now[3], depth: now[4], targetMs: now[5], lagMs: now[6], hostStallMs: host.worstBetween(fromMs, performance.now()) });
+        last = now;
       }
-      const [cap, inf, pb] = await Promise.all([p.scrape('capture'), p.scrape('inference'), p.scrape('playback')]);
-      const drops = metric(cap, 'quell_capture_drops_total') + metric(inf, 'quell_inference_drops_total') + metric(pb, 'quell_playback_drops_total');
-      const underruns = metric(pb, 'quell_playback_underruns_total') + metric(pb, 'quell_playback_device_underruns_total') - underrunsAtStart;
+      // A stall of the whole machine (a paused VM) stalls PulseAudio's clock too and no pipeline can hide it: a window
+      // that has one, and the window after it (level and target settle back), is excused and reported, nothing else.
+      const excused = windows.filter((w, i) => w.hostStallMs > 0 || (i > 0 && windows[i - 1].hostStallMs > 0));
+      const judged = windows.filter((w) => !excused.includes(w));
+      const bad = judged.filter((w) => w.drops > 0 || w.underruns > 0 || w.overflows > 0 || w.levelMs >= 250 || w.depth > 25);
+      const [cap, pb] = await Promise.all([p.scrape('capture'), p.scrape('playback')]);
       const summary = {
         chunksSent: metric(cap, 'quell_capture_chunks_sent_total'),
         chunksPlayed: metric(pb, 'quell_playback_chunks_played_total'),
-        drops,
-        dropsByStage: [metric(cap, 'quell_capture_drops_total'), metric(inf, 'quell_inference_drops_total'), metric(pb, 'quell_playback_drops_total')],
         playbackDropsByReason: Object.fromEntries(pb.filter((x) => x.name === 'quell_playback_drops_total' && x.value > 0).map((x) => [x.labels.reason, x.value])),
-        underrunsAfterPrefill: underruns,
         gaps: metric(pb, 'quell_playback_gaps_total'),
         captureOverflows: metric(cap, 'quell_capture_device_overflows_total'),
-        playbackOverflows: metric(pb, 'quell_playback_device_overflows_total'),
-        maxLevelMs: maxLevelS * 1e3,
-        targetMs: metric(pb, 'quell_playback_device_buffer_target_seconds') * 1e3,
-        maxJitterDepthChunks: maxDepth,
+        maxLevelMs: Math.max(...judged.map((w) => w.levelMs)),
+        maxJitterDepthChunks: Math.max(...judged.map((w) => w.depth)),
+        maxPlaybackLagMs: Math.max(...windows.map((w) => w.lagMs)),
         trimPpm: metric(pb, 'quell_playback_drift_trim_ppm'),
+        hostStalls: host.stalls.map((s) => Math.round(s.lateMs)),
+        excusedWindows: excused,
       };
       t.diagnostic(JSON.stringify(summary));
-      assert.equal(drops, 0);
-      assert.equal(underruns, 0);
-      assert.equal(summary.playbackOverflows, 0);
-      assert.ok(summary.maxLevelMs < 250, `buffer level peaked at ${summary.maxLevelMs} ms`);
-      assert.ok(maxDepth <= 25, `jitter buffer peaked at ${maxDepth} chunks`);
+      assert.deepEqual(bad, [], `windows with drops, underruns, device overflows, a level of 250 ms or more or over 25 chunks of jitter buffer and no stall of the machine: ${JSON.stringify(bad)}`);
+      assert.ok(excused.length <= 4, `the machine stalled in ${excused.length} of ${windows.length} windows: too few were judged (${JSON.stringify(excused)})`);
     } finally {
+      host.stop();
       player.kill('SIGTERM');
       await p.stop();
       await input.stop();
