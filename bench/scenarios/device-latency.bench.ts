@@ -23,7 +23,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureTestPulse, pactl, scrapeMetrics, sumSamples, writeWav, type MetricSample } from '@quell/runtime';
+import { ensureTestPulse, pactl, recordSource, scrapeMetrics, sumSamples, writeWav, type MetricSample } from '@quell/runtime';
 import { percentiles, printTable, writeResult } from '../lib/results.js';
 
 const RATE_HZ = 48_000;
@@ -32,33 +32,6 @@ const CLICK_EVERY_MS = 700;
 const CLICKS = 40;
 const SINK_IN = `quell_bench_${process.pid}_in`;
 const SINK_OUT = `quell_bench_${process.pid}_out`;
-
-/** parec on a source; startMs estimates when its frame 0 was recorded (earliest arrival minus frames before). */
-function record(source: string): { stop(): Promise<Float32Array>; readonly startMs: number } {
-  const parec = spawn('parec', [`--device=${source}`, '--format=float32le', `--rate=${RATE_HZ}`, '--channels=1', '--raw', '--latency-msec=10']);
-  const pieces: Buffer[] = [];
-  let bytes = 0;
-  let startMs = Number.POSITIVE_INFINITY;
-  parec.stdout.on('data', (piece: Buffer) => {
-    pieces.push(piece);
-    bytes += piece.length;
-    startMs = Math.min(startMs, performance.now() - (bytes / 4 / RATE_HZ) * 1000);
-  });
-  const exited = new Promise((resolve) => parec.on('close', resolve));
-  return {
-    get startMs() {
-      return startMs;
-    },
-    async stop() {
-      parec.kill('SIGTERM');
-      await exited;
-      const all = Buffer.concat(pieces);
-      const out = new Float32Array(Math.floor(all.length / 4));
-      for (let i = 0; i < out.length; i++) out[i] = all.readFloatLE(i * 4);
-      return out;
-    },
-  };
-}
 
 /** Onset times (ms, on the recorder's clock) of clicks: first sample above 0.1 after 200 ms of quiet. */
 function onsetsMs(x: Float32Array, startMs: number): number[] {
@@ -85,8 +58,8 @@ function clickTrain(): Float32Array {
 
 /** Plays the click train into SINK_IN while both monitors record; returns the per-click latencies, ms. */
 async function measure(wavPath: string): Promise<number[]> {
-  const input = record(`${SINK_IN}.monitor`);
-  const output = record(`${SINK_OUT}.monitor`);
+  const input = recordSource(`${SINK_IN}.monitor`, RATE_HZ);
+  const output = recordSource(`${SINK_OUT}.monitor`, RATE_HZ);
   await sleep(1000);
   await new Promise((resolve) => spawn('paplay', [`--device=${SINK_IN}`, wavPath]).on('close', resolve));
   await sleep(1500);
@@ -121,7 +94,7 @@ await writeWav(wavPath, clickTrain(), RATE_HZ, 1);
 const rows: Record<string, string | number>[] = [];
 try {
   // Quell. A recorder on the input monitor first keeps the idle null sink from rendering seconds ahead.
-  const warm = record(`${SINK_IN}.monitor`);
+  const warm = recordSource(`${SINK_IN}.monitor`, RATE_HZ);
   process.env.PULSE_SINK = SINK_OUT;
   const p = await startPipeline({
     capture: ['--source', 'device', '--pulse-source', `${SINK_IN}.monitor`, '--device-channels', '2', '--chunk-ms', String(CHUNK_MS)],
