@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { alignedNcc, ensureTestPulse, makeTones, nccAt, pactl, recordSource, sumSamples, writeWav } from '@quell/runtime';
 import { startPipeline, tempDir, type RunningPipeline } from '../helpers/pipeline.js';
 import { freePort } from '../helpers/ports.js';
-import { HostStallWatch } from '../helpers/host-stalls.js';
 import { maxStep } from '../helpers/signals.js';
 import { run } from '../helpers/run.js';
 
@@ -16,6 +16,9 @@ const SINK_IN = `quell_it_${process.pid}_in`;
 const SINK_OUT = `quell_it_${process.pid}_out`;
 // The dry-path test's own output sink, so its kill -9 leaves nothing behind on the others.
 const SINK_DRY = `quell_it_${process.pid}_dry`;
+// The runner's timer resolution, and how late it must be to count as a stall of the whole machine.
+const HOST_STALL_RESOLUTION_MS = 10;
+const HOST_STALL_MS = 40;
 
 /**
  * NCC after aligning each 250 ms segment on its own (within ±5 ms of the whole-signal lag): drift correction
@@ -153,37 +156,41 @@ describe('devices through PulseAudio', () => {
     const wavPath = join(dir, 'long.wav');
     await writeWav(wavPath, makeTones([440], (durationS + 10) * 1000, RATE_HZ, 0.2), RATE_HZ, 1);
     const player = spawn('paplay', [`--device=${SINK_IN}`, wavPath]);
-    const host = new HostStallWatch();
+    // The runner's own event loop, idle between scrapes, is late only when the whole machine stalls (a paused VM,
+    // both cores saturated), which a real-time test cannot blame on the system under test. (After each reset the
+    // first timer interval is not recorded: a stall in those 10 ms goes unexcused, so the test can only be stricter.)
+    const runnerDelay = monitorEventLoopDelay({ resolution: HOST_STALL_RESOLUTION_MS });
+    runnerDelay.enable();
     try {
       await waitForPlayback(p);
       await sleep(2000);
-      const trouble = async (): Promise<number[]> => {
+      const read = async () => {
         const [cap, inf, pb] = await Promise.all([p.scrape('capture'), p.scrape('inference'), p.scrape('playback')]);
-        return [
-          metric(cap, 'quell_capture_drops_total') + metric(inf, 'quell_inference_drops_total') + metric(pb, 'quell_playback_drops_total'),
-          metric(pb, 'quell_playback_underruns_total') + metric(pb, 'quell_playback_device_underruns_total'),
-          metric(pb, 'quell_playback_device_overflows_total'),
-          metric(pb, 'quell_playback_device_buffer_level_seconds') * 1e3,
-          metric(pb, 'quell_playback_jitter_buffer_depth_chunks'),
-          metric(pb, 'quell_playback_device_buffer_target_seconds') * 1e3,
-          metric(pb, 'nodejs_eventloop_lag_max_seconds') * 1e3,
-        ];
+        return {
+          drops: metric(cap, 'quell_capture_drops_total') + metric(inf, 'quell_inference_drops_total') + metric(pb, 'quell_playback_drops_total'),
+          underruns: metric(pb, 'quell_playback_underruns_total') + metric(pb, 'quell_playback_device_underruns_total'),
+          overflows: metric(pb, 'quell_playback_device_overflows_total'),
+          levelMs: metric(pb, 'quell_playback_device_buffer_level_seconds') * 1e3,
+          depth: metric(pb, 'quell_playback_jitter_buffer_depth_chunks'),
+          targetMs: metric(pb, 'quell_playback_device_buffer_target_seconds') * 1e3,
+          lagMs: metric(pb, 'nodejs_eventloop_lag_max_seconds') * 1e3,
+        };
       };
-      let last = await trouble();
-      assert.equal(last[0], 0, 'nothing dropped while the pipeline started');
+      let last = await read();
+      assert.equal(last.drops, 0, 'nothing dropped while the pipeline started');
       // One row per 5 s: drops, underruns and device overflows in it; level, jitter depth and target at its end;
-      // playback's largest event-loop lag; the longest stall of the whole machine (this idle runner's timer) in it.
-      const windows: { t: number; drops: number; underruns: number; overflows: number; levelMs: number; depth: number; targetMs: number; lagMs: number; hostStallMs: number }[] = [];
+      // playback's largest event-loop lag; how late the runner's own timer was at worst in it (a stall of the machine).
+      const windows: (Awaited<ReturnType<typeof read>> & { t: number; hostStallMs: number })[] = [];
       for (let elapsed = 0; elapsed < durationS; elapsed += 5) {
-        const fromMs = performance.now();
+        runnerDelay.reset();
         await sleep(5000);
-        const now = await trouble();
-        const [drops, underruns, overflows] = [0, 1, 2].map((i) => now[i] - last[i]);
-        windows.push({ t: elapsed + 5, drops, underruns, overflows, levelMs: now[3], depth: now[4], targetMs: now[5], lagMs: now[6], hostStallMs: host.worstBetween(fromMs, performance.now()) });
+        const now = await read();
+        const lateMs = runnerDelay.max / 1e6 - HOST_STALL_RESOLUTION_MS;
+        windows.push({ ...now, t: elapsed + 5, drops: now.drops - last.drops, underruns: now.underruns - last.underruns, overflows: now.overflows - last.overflows, hostStallMs: lateMs >= HOST_STALL_MS ? Math.round(lateMs) : 0 });
         last = now;
       }
-      // A stall of the whole machine (a paused VM) stalls PulseAudio's clock too and no pipeline can hide it: a window
-      // that has one, and the window after it (level and target settle back), is excused and reported, nothing else.
+      // A stall of the whole machine stalls PulseAudio's clock too and no pipeline can hide it: a window that has
+      // one, and the window after it (level and target settle back), is excused and reported, nothing else.
       const excused = windows.filter((w, i) => w.hostStallMs > 0 || (i > 0 && windows[i - 1].hostStallMs > 0));
       const judged = windows.filter((w) => !excused.includes(w));
       const bad = judged.filter((w) => w.drops > 0 || w.underruns > 0 || w.overflows > 0 || w.levelMs >= 250 || w.depth > 25);
@@ -198,14 +205,14 @@ describe('devices through PulseAudio', () => {
         maxJitterDepthChunks: Math.max(...judged.map((w) => w.depth)),
         maxPlaybackLagMs: Math.max(...windows.map((w) => w.lagMs)),
         trimPpm: metric(pb, 'quell_playback_drift_trim_ppm'),
-        hostStalls: host.stalls.map((s) => Math.round(s.lateMs)),
+        hostStallsMs: windows.filter((w) => w.hostStallMs > 0).map((w) => w.hostStallMs),
         excusedWindows: excused,
       };
       t.diagnostic(JSON.stringify(summary));
       assert.deepEqual(bad, [], `windows with drops, underruns, device overflows, a level of 250 ms or more or over 25 chunks of jitter buffer and no stall of the machine: ${JSON.stringify(bad)}`);
       assert.ok(excused.length <= 4, `the machine stalled in ${excused.length} of ${windows.length} windows: too few were judged (${JSON.stringify(excused)})`);
     } finally {
-      host.stop();
+      runnerDelay.disable();
       player.kill('SIGTERM');
       await p.stop();
       await input.stop();
@@ -218,14 +225,17 @@ describe('devices through PulseAudio', () => {
     const endpoint = `tcp://127.0.0.1:${await freePort()}`;
     process.env.PULSE_SINK = SINK_DRY;
     const priority = '--priority=-10';
-    // Recording from before the pipeline starts: a recorder connecting to a playing null sink's monitor makes the
-    // sink rewind, which puts a step into the first 0.3 s of what the monitor delivers.
+    // Recording from before the pipeline starts, so no recorder joins the sink while it plays (an idle null sink
+    // renders ahead and rewinds when clients join: see startDevicePipeline).
     const output = recordSource(`${SINK_DRY}.monitor`, RATE_HZ);
     // A synth source (inference halves it, so wet and dry differ by 6 dB) into the device sink under test.
     const p = await startPipeline({
       capture: ['--source', 'synth', '--synth-frequency-hz', String(frequencyHz), '--synth-amplitude', String(dryAmplitude), '--synth-duration-s', '0', '--dry-endpoint', endpoint, priority],
       inference: ['--model', 'gain', '--gain', '0.5', priority],
       playback: ['--endpoint', endpoint, '--sink', 'device', '--device', 'pulse', '--conceal', 'dry', priority],
+    }).catch(async (err: unknown) => {
+      await output.stop();
+      throw err;
     });
     try {
       await waitForPlayback(p);
@@ -253,8 +263,8 @@ describe('devices through PulseAudio', () => {
       const silent = heard.filter((peak) => peak < wetAmplitude / 2).length;
       const dryWindows = heard.filter((peak) => near(peak, dryAmplitude)).length;
       const wetWindows = heard.filter((peak) => near(peak, wetAmplitude)).length;
-      // Judged from 1 s before the kill: the claim is about the switch to dry audio. (The stream's onset is not: in 1
-      // of 3 runs its first samples stepped 0.027 out of silence, where the recorder also meets the sink's start.)
+      // Judged from 1 s before the kill: the claim is about the switch to dry audio. (The stream's onset is not: in 2
+      // of about 9 runs its first samples stepped 0.027 out of silence; not yet explained.)
       const judgedFrom = Math.max(first * window + 1, Math.round((killedAtS - 1) * RATE_HZ));
       const step = maxStep(recorded, judgedFrom, recorded.length - window);
       const sineStep = dryAmplitude * 2 * Math.sin((Math.PI * frequencyHz) / RATE_HZ);
