@@ -3,11 +3,13 @@
 // reports the samples to the parent over IPC when the end-of-stream chunk
 // arrives.
 import { decodeFrame, FrameFlags, wallClockUs } from '@quell/protocol';
-import * as zmq from 'zeromq';
+import { createPullSocket, defaultLinkSecurity } from '@quell/runtime';
 
 const endpoint = process.argv[2];
 const expected = Number(process.argv[3]);
-const pull = new zmq.Pull({ receiveHighWaterMark: 100_000 });
+// Secured as a stage's defaults are (the user's local key), so the rows measure the links as they run.
+const security = await defaultLinkSecurity('bench-receiver', [{ endpoint, mode: 'bind' }]);
+const pull = createPullSocket({ highWaterMarkChunks: 100_000, curve: security.curve[0] });
 await pull.bind(endpoint);
 process.send?.({ type: 'ready', endpoint: pull.lastEndpoint });
 const latenciesUs = new Float64Array(expected);

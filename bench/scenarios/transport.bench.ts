@@ -18,7 +18,8 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { encodeFrame, FrameFlags, monotonicNs, Pacer, PROTOCOL_VERSION, realTimeClock, wallClockUs, type FrameHeader } from '@quell/protocol';
 import { StageProcess } from '@quell/cli';
-import * as zmq from 'zeromq';
+import { createPushSocket, defaultLinkSecurity } from '@quell/runtime';
+import type * as zmq from 'zeromq';
 import { percentiles, printTable, writeResult } from '../lib/results.js';
 
 const FRAMES = 480;
@@ -57,7 +58,9 @@ async function sendChunks(push: zmq.Push, count: number, paced: boolean): Promis
 
 async function runVariant(name: string, count: number, paced: boolean, viaInference: boolean): Promise<Record<string, string | number>> {
   const receiver = await startReceiver(count);
-  const push = new zmq.Push({ sendHighWaterMark: 1000 });
+  // The sender binds when inference connects to it, else connects to the receiver; either way with the local key, as stages do by default.
+  const security = await defaultLinkSecurity('bench', [{ endpoint: 'tcp://127.0.0.1:*', mode: viaInference ? 'bind' : 'connect' }]);
+  const push = createPushSocket({ highWaterMarkChunks: 1000, curve: security.curve[0] });
   await push.bind('tcp://127.0.0.1:*');
   let inference: StageProcess | null = null;
   if (viaInference) {
@@ -72,6 +75,7 @@ async function runVariant(name: string, count: number, paced: boolean, viaInfere
   const wallS = (monotonicNs() - started) / 1e9;
   push.close();
   await inference?.stop();
+  await security.close();
   const lat = percentiles(done.latenciesUs);
   return {
     variant: name,

@@ -9,7 +9,7 @@ import { StageProcess, type StageMessage } from '@quell/cli';
 import { parseInferenceConfig } from '@quell/inference';
 import { parsePlaybackConfig } from '@quell/playback';
 import { encodeFrame, FrameFlags } from '@quell/protocol';
-import { createCurveKeyPair, isLoopbackEndpoint, readKeyPairFile, scrapeMetrics, type CurveKeyPair } from '@quell/runtime';
+import { createCurveKeyPair, defaultLinkSecurity, isLoopbackEndpoint, readKeyPairFile, scrapeMetrics, type CurveKeyPair } from '@quell/runtime';
 import { chunkHeader, validChunk } from '../helpers/frames.js';
 import { metric, startPipeline, tempDir } from '../helpers/pipeline.js';
 import { quell } from '../helpers/run.js';
@@ -39,7 +39,7 @@ function portOf(endpoint: unknown): number {
 }
 
 describe('link security defaults', () => {
-  it('every stage binds, connects and serves metrics on loopback by default, with CURVE off and no opt-out', () => {
+  it('every stage binds, connects and serves metrics on loopback by default, its links under the local key, with no opt-out', () => {
     const capture = parseCaptureConfig({}, []);
     const inference = parseInferenceConfig({}, []);
     const playback = parsePlaybackConfig({}, []);
@@ -47,6 +47,7 @@ describe('link security defaults', () => {
     for (const c of [capture, inference, playback]) {
       assert.equal(c.metricsHost, '127.0.0.1');
       assert.equal(c.curveKeyFile, '');
+      assert.equal(c.localAuth, 'curve');
       assert.equal(c.insecureAllowRemote, false);
     }
   });
@@ -136,8 +137,9 @@ describe('CURVE links', { timeout: 90_000 }, () => {
     }
   });
 
-  for (const curve of [true, false]) {
-    it(`a listener on the wire ${curve ? 'sees no' : 'does see (control:'} plaintext samples${curve ? ' with CURVE' : ' CURVE off)'}`, async () => {
+  for (const mode of ['explicit', 'local', 'off'] as const) {
+    const curve = mode !== 'off';
+    it(`a listener on the wire ${curve ? 'sees no' : 'does see (control:'} plaintext samples${mode === 'explicit' ? ' with key files' : mode === 'local' ? ' by default (local key)' : ' --local-auth off)'}`, async () => {
       const dir = await tempDir();
       const keys = await makeKeys(dir, ['playback', 'sender']);
       const allowed = join(dir, 'allowed');
@@ -146,15 +148,17 @@ describe('CURVE links', { timeout: 90_000 }, () => {
       const playback = new StageProcess('playback', [
         '--endpoint', 'tcp://127.0.0.1:*',
         '--output', join(dir, 'out-{stream}.wav'),
-        ...(curve ? ['--curve-key-file', keys.playback.key, '--curve-allowed-keys', allowed] : []),
+        ...(mode === 'explicit' ? ['--curve-key-file', keys.playback.key, '--curve-allowed-keys', allowed] : mode === 'off' ? ['--local-auth', 'off'] : []),
         ...LOCAL,
       ]);
       playback.onMessage((m) => m.type === 'stream-end' && ends.set(m.streamId as number, m));
       const info = await playback.ready;
       const tap = await createTcpTap(portOf(info.endpoint));
+      const local = await defaultLinkSecurity('test', [{ endpoint: tap.endpoint, mode: 'connect' }]);
       const sender = new zmq.Push({
         sendHighWaterMark: 1000,
-        ...(curve ? { curvePublicKey: keys.sender.pair.publicKey, curveSecretKey: keys.sender.pair.secretKey, curveServerKey: keys.playback.pair.publicKey } : {}),
+        ...(mode === 'explicit' ? { curvePublicKey: keys.sender.pair.publicKey, curveSecretKey: keys.sender.pair.secretKey, curveServerKey: keys.playback.pair.publicKey } : {}),
+        ...(mode === 'local' && local.curve[0]?.role === 'client' ? { curvePublicKey: local.curve[0].publicKey, curveSecretKey: local.curve[0].secretKey, curveServerKey: local.curve[0].serverKey } : {}),
       });
       sender.connect(tap.endpoint);
       const samples = distinctiveSamples();
@@ -173,6 +177,7 @@ describe('CURVE links', { timeout: 90_000 }, () => {
         else assert.ok(hits > 0, 'the control run must find the samples, or the check proves nothing');
       } finally {
         sender.close();
+        await local.close();
         await tap.close();
         await playback.stop();
       }

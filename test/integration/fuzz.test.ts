@@ -18,10 +18,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { Packr } from 'msgpackr';
-import * as zmq from 'zeromq';
+import type * as zmq from 'zeromq';
 import { StageProcess, type StageMessage } from '@quell/cli';
 import { decodeFrame, encodeFrame, encodeHeader, FrameFlags, REJECT_REASONS, type FrameHeader, type RejectReason } from '@quell/protocol';
-import { readWav, scrapeMetrics, type MetricSample } from '@quell/runtime';
+import { createPushSocket, defaultLinkSecurity, readWav, scrapeMetrics, type MetricSample } from '@quell/runtime';
 import { chunkHeader } from '../helpers/frames.js';
 import { metric, tempDir } from '../helpers/pipeline.js';
 
@@ -197,7 +197,9 @@ const rss = (m: MetricSample[]): number => metric(m, 'process_resident_memory_by
 describe('fuzz', { timeout: 120_000 }, () => {
   it(`${2 * BAD_PER_TARGET} malformed messages at inference and playback: no crash, bounded RSS, every reject counted by reason, every valid chunk delivered`, async () => {
     const dir = await tempDir();
-    const fakeCapture = new zmq.Push({ sendHighWaterMark: 1000 });
+    // The test's sockets prove this user's local key, as the stages' own peers do: they test what an insider's bad frames cost.
+    const security = await defaultLinkSecurity('test', [{ endpoint: 'tcp://127.0.0.1:*', mode: 'bind' }, { endpoint: 'tcp://127.0.0.1:*', mode: 'connect' }]);
+    const fakeCapture = createPushSocket({ highWaterMarkChunks: 1000, curve: security.curve[0] });
     await fakeCapture.bind('tcp://127.0.0.1:*');
     const playback = new StageProcess('playback', ['--endpoint', 'tcp://127.0.0.1:*', '--output', join(dir, 'out-{stream}.wav'), '--metrics-port', '0', '--log-level', 'warn']);
     const ends = new Map<number, StageMessage>();
@@ -205,7 +207,7 @@ describe('fuzz', { timeout: 120_000 }, () => {
     const pbInfo = await playback.ready;
     const inference = new StageProcess('inference', ['--control', '', '--input-endpoint', fakeCapture.lastEndpoint!, '--output-endpoint', String(pbInfo.endpoint), '--model', 'passthrough', '--metrics-port', '0', '--log-level', 'warn']);
     const infInfo = await inference.ready;
-    const direct = new zmq.Push({ sendHighWaterMark: 1000 });
+    const direct = createPushSocket({ highWaterMarkChunks: 1000, curve: security.curve[1] });
     direct.connect(String(pbInfo.endpoint));
     const scrape = (port: unknown): Promise<MetricSample[]> => scrapeMetrics(`http://127.0.0.1:${port}/metrics`);
     try {
@@ -258,6 +260,7 @@ describe('fuzz', { timeout: 120_000 }, () => {
     } finally {
       fakeCapture.close();
       direct.close();
+      await security.close();
       await Promise.all([inference.stop(), playback.stop()]);
     }
   });

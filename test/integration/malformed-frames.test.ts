@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import * as zmq from 'zeromq';
+import type * as zmq from 'zeromq';
 import { StageProcess, type StageMessage } from '@quell/cli';
-import { readWav, scrapeMetrics } from '@quell/runtime';
+import { createPushSocket, defaultLinkSecurity, readWav, scrapeMetrics } from '@quell/runtime';
 import { malformedMessages, validChunk } from '../helpers/frames.js';
 import { metric, tempDir } from '../helpers/pipeline.js';
 
@@ -29,7 +29,9 @@ async function sendMixed(socket: zmq.Push, stream: number): Promise<Map<string, 
 describe('malformed frames', { timeout: 60_000 }, () => {
   it('are counted by reason and ignored by inference and playback; every valid frame around them arrives', async () => {
     const dir = await tempDir();
-    const fakeCapture = new zmq.Push({ sendHighWaterMark: 1000 });
+    // The test's sockets prove this user's local key, as the stages' own peers do: they test what an insider's bad frames cost.
+    const security = await defaultLinkSecurity('test', [{ endpoint: 'tcp://127.0.0.1:*', mode: 'bind' }, { endpoint: 'tcp://127.0.0.1:*', mode: 'connect' }]);
+    const fakeCapture = createPushSocket({ highWaterMarkChunks: 1000, curve: security.curve[0] });
     await fakeCapture.bind('tcp://127.0.0.1:*');
     const playback = new StageProcess('playback', ['--endpoint', 'tcp://127.0.0.1:*', '--output', join(dir, 'out-{stream}.wav'), '--metrics-port', '0', '--log-level', 'warn']);
     const ends = new Map<number, StageMessage>();
@@ -45,7 +47,7 @@ describe('malformed frames', { timeout: 60_000 }, () => {
     ]);
     const infInfo = await inference.ready;
     // A second sender talks straight to playback, as a rogue or broken peer would.
-    const direct = new zmq.Push({ sendHighWaterMark: 1000 });
+    const direct = createPushSocket({ highWaterMarkChunks: 1000, curve: security.curve[1] });
     direct.connect(String(pbInfo.endpoint));
     try {
       const [viaInference, straight] = await Promise.all([sendMixed(fakeCapture, 1), sendMixed(direct, 2)]);
@@ -68,6 +70,7 @@ describe('malformed frames', { timeout: 60_000 }, () => {
     } finally {
       fakeCapture.close();
       direct.close();
+      await security.close();
       await Promise.all([inference.stop(), playback.stop()]);
     }
   });

@@ -32,6 +32,10 @@ export const CAPTURE_OPTIONS = {
   nodeTimeoutMs: num(1000, 'Routed mode: an inference node silent (no heartbeat) for this long is dead, ms', { min: 100, max: 60_000 }),
   warmUpTimeoutMs: num(5000, 'Routed mode: a candidate node that has not warmed up within this rolls its swap back, ms', { min: 100, max: 600_000 }),
   swapTimeoutMs: num(15_000, 'Routed mode: a swap not completed within this rolls back, ms', { min: 100, max: 600_000 }),
+  maxNodes: num(4, 'Routed mode: most inference nodes registered at once (active, candidate, draining); a hello beyond is refused and counted', { min: 1, max: 64, int: true }),
+  drainTimeoutMs: num(3000, 'Routed mode: a draining inference node that has not said drained within this is dropped (its data socket closed), ms', { min: 100, max: 600_000 }),
+  controlRatePerS: num(100, 'Routed mode: control messages one peer may send per second, sustained; beyond, refused and counted (rate-limited)', { min: 1, max: 100_000 }),
+  controlBurst: num(300, 'Routed mode: control messages one peer may send at once (the rate limit\'s bucket)', { min: 1, max: 100_000, int: true }),
   maxLagChunks: num(50, 'Routed mode: a candidate trailing the live stream by more than this many chunks rolls its swap back', { min: 1, max: 100_000, int: true }),
   dryEndpoint: str(
     '',

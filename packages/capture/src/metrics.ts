@@ -63,7 +63,8 @@ export class CaptureMetrics {
     const s = this.stage;
     s.counterByLabel('quell_capture_swaps_total', router.counts.swaps);
     s.counter('quell_capture_node_failures_total', () => router.counts.nodeFailures);
-    s.counter('quell_capture_control_rejected_total', () => router.counts.controlRejected);
+    s.counterByLabel('quell_capture_control_rejected_total', router.refused);
+    s.counter('quell_capture_drain_timeouts_total', () => router.counts.drainTimeouts);
     s.gaugeByLabels('quell_capture_inference_nodes', () => ROLES.map((role) => [{ role }, router.nodeCount(role)]));
     s.gaugeByLabels('quell_capture_stream_node_info', () => router.routes().map((r) => [{ stream: String(r.stream), node: r.node, model: r.model }, 1]));
   }

@@ -95,6 +95,11 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
       {
         controlEndpoint: config.control,
         curve: security.curve[0],
+        dataServer: (nodeKey) => security.dedicatedServer([nodeKey]),
+        dataKeyRequired: security.enabled,
+        maxNodes: config.maxNodes,
+        drainTimeoutMs: config.drainTimeoutMs,
+        gate: { ratePerS: config.controlRatePerS, burst: config.controlBurst, maxPeers: 256, maxWatchers: 16, watchTtlMs: config.swapTimeoutMs + 5000 },
         warmUpChunks: Math.max(1, Math.round(config.warmUpMs / chunkMs)),
         sendQueueChunks: config.sendQueueChunks,
         highWaterMarkChunks: config.highWaterMarkChunks,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { fetchModels, listInstalledModels, MODEL_NAMES } from '@quell/inference';
-import { CONFIG_EXIT_CODE, listDevices, QuellError } from '@quell/runtime';
+import { CONFIG_EXIT_CODE, defaultLinkKeyDir, LINK_SECURITY_OPTIONS, listDevices, loadLocalKeyPair, LOCAL_KEY_FILE, parseConfig, QuellError } from '@quell/runtime';
 import { down, formatDeviceTable, up } from './devices/index.js';
 import { resolveJobs } from './process/inputs.js';
 import { formatSummary, processFiles } from './process/process-files.js';
@@ -106,8 +107,15 @@ if (STAGES.includes(subcommand as StageName)) {
     .option('--out <dir>', 'folder to write to', '.')
     .option('--name <name>', 'file name stem', 'quell')
     .option('--force', 'replace existing files')
-    .action(async (opts: { out: string; name: string; force?: boolean }) => {
+    .option('--local', "make (or show) this user's local link key instead, which every stage uses by default on this machine (docs/SECURITY.md)")
+    .action(async (opts: { out: string; name: string; force?: boolean; local?: boolean }) => {
       try {
+        if (opts.local) {
+          const dir = defaultLinkKeyDir();
+          const pair = await loadLocalKeyPair(dir);
+          process.stdout.write(`local link key: ${join(dir, LOCAL_KEY_FILE)} (public key ${pair.publicKey})\n`);
+          return;
+        }
         const { writeKeyFiles } = await import('./keys/write-key-files.js');
         const files = await writeKeyFiles({ outDir: opts.out, name: opts.name, force: opts.force === true });
         process.stdout.write(`secret key pair: ${files.keyPath}\npublic key:      ${files.pubPath} (${files.publicKey})\n`);
@@ -137,6 +145,8 @@ if (STAGES.includes(subcommand as StageName)) {
           outputEndpoint: opts.outputEndpoint,
           logDir: opts.logDir,
           timeoutMs: Number(opts.timeoutS) * 1000,
+          // The same local-auth settings as capture's (QUELL_CAPTURE_LOCAL_AUTH, QUELL_CAPTURE_LINK_KEY_DIR), never its server key files.
+          linkSecurity: parseConfig(LINK_SECURITY_OPTIONS, 'QUELL_CAPTURE', { QUELL_CAPTURE_LOCAL_AUTH: process.env.QUELL_CAPTURE_LOCAL_AUTH, QUELL_CAPTURE_LINK_KEY_DIR: process.env.QUELL_CAPTURE_LINK_KEY_DIR }, []),
         });
         process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${formatSwap(result)}\n`);
         process.exitCode = result.outcome === 'completed' ? 0 : 1;

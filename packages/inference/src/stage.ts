@@ -48,7 +48,9 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
     routed ? { endpoint: config.control, mode: 'connect' } : { endpoint: config.inputEndpoint, mode: config.inputBind ? 'bind' : 'connect' },
     { endpoint: config.outputEndpoint, mode: config.outputBind ? 'bind' : 'connect' },
   ]);
-  const input = createPullSocket({ highWaterMarkChunks: config.highWaterMarkChunks, curve: security.curve[0] });
+  // Routed mode: the input proves a key pair of its own, which the hello names, so capture's data socket for this node admits this node alone.
+  const inputCurve = routed ? security.freshClient(0) : security.curve[0];
+  const input = createPullSocket({ highWaterMarkChunks: config.highWaterMarkChunks, curve: inputCurve });
   const output = createPushSocket({ highWaterMarkChunks: config.highWaterMarkChunks, curve: security.curve[1] });
   try {
     if (!routed) await attach(input, config.inputEndpoint, config.inputBind ? 'bind' : 'connect');
@@ -77,6 +79,7 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
         {
           controlEndpoint: config.control,
           curve: security.curve[0],
+          dataKey: inputCurve?.role === 'client' ? inputCurve.publicKey : undefined,
           node,
           model: processor.name,
           nativeRateHz: processor.nativeRateHz,

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, it } from 'node:test';
 import { decodeControl, decodeFrame, encodeControl, encodeFrame, PROTOCOL_VERSION, type ControlMessage, type ControlOf, type FrameHeader } from '@quell/protocol';
-import { createDealerSocket, createLogger, createPullSocket, zeroCounts } from '@quell/runtime';
+import { createCurveKeyPair, createDealerSocket, createLinkSecurity, createLogger, createPullSocket, LINK_SECURITY_OPTIONS, parseConfig, zapRejections, zeroCounts, type CurveSocketOptions, type LinkSecurity } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import { CAPTURE_DROP_REASONS } from '../sender/chunk-sender.js';
-import { InferenceRouter } from './inference-router.js';
+import { InferenceRouter, type InferenceRouterOptions } from './inference-router.js';
 
 const FADE_CHUNKS = 3;
 
@@ -14,12 +17,17 @@ class HandNode {
   readonly id: string;
   readonly messages: ControlMessage[] = [];
   readonly frames: FrameHeader[] = [];
-  readonly #control: zmq.Dealer = createDealerSocket({});
-  readonly #input: zmq.Pull = createPullSocket({ highWaterMarkChunks: 1000 });
+  readonly #control: zmq.Dealer;
+  readonly #input: zmq.Pull;
+  readonly #dataKey: string | undefined;
   readonly #loops: Promise<void>[];
 
-  constructor(id: string, controlEndpoint: string) {
+  /** With `curve`, the control link proves `curve.control` and the input the fresh pair `curve.input`, named in the hello. */
+  constructor(id: string, controlEndpoint: string, curve?: { control: CurveSocketOptions; input: CurveSocketOptions }) {
     this.id = id;
+    this.#control = createDealerSocket({ curve: curve?.control });
+    this.#input = createPullSocket({ highWaterMarkChunks: 1000, curve: curve?.input });
+    this.#dataKey = curve?.input.role === 'client' ? curve.input.publicKey : undefined;
     this.#control.connect(controlEndpoint);
     this.#loops = [this.#receiveControl(), this.#receiveFrames()];
   }
@@ -65,10 +73,14 @@ class HandNode {
   }
 
   async register(): Promise<ControlOf<'welcome'>> {
-    await this.send({ type: 'hello', node: this.id, model: 'gain', nativeRateHz: 48_000, pid: process.pid, metricsPort: 0, outputEndpoint: 'tcp://127.0.0.1:1' });
+    await this.send(this.hello());
     const welcome = await this.next('welcome');
     this.#input.connect(welcome.inputEndpoint);
     return welcome;
+  }
+
+  hello(): ControlOf<'hello'> {
+    return { type: 'hello', node: this.id, model: 'gain', nativeRateHz: 48_000, pid: process.pid, metricsPort: 0, outputEndpoint: 'tcp://127.0.0.1:1', ...(this.#dataKey ? { dataKey: this.#dataKey } : {}) };
   }
 
   async close(): Promise<void> {
@@ -76,6 +88,31 @@ class HandNode {
     this.#input.close();
     await Promise.all(this.#loops);
   }
+}
+
+/** Router options for hand-driven tests: nothing times out, CURVE off unless overridden. */
+function routerOptions(overrides: Partial<InferenceRouterOptions> = {}): InferenceRouterOptions {
+  return {
+    controlEndpoint: 'tcp://127.0.0.1:*',
+    curve: undefined,
+    dataServer: async () => undefined,
+    dataKeyRequired: false,
+    maxNodes: 4,
+    drainTimeoutMs: 60_000,
+    gate: { ratePerS: 10_000, burst: 10_000, maxPeers: 256, maxWatchers: 16, watchTtlMs: 60_000 },
+    warmUpChunks: 10,
+    sendQueueChunks: 100,
+    highWaterMarkChunks: 1000,
+    // The hand-driven nodes send no heartbeats: nothing here may time out.
+    nodeTimeoutMs: 60_000,
+    warmUpTimeoutMs: 60_000,
+    swapTimeoutMs: 60_000,
+    maxLagChunks: 1000,
+    fadeChunks: FADE_CHUNKS,
+    drops: zeroCounts(CAPTURE_DROP_REASONS),
+    swapDuration: { record: () => undefined },
+    ...overrides,
+  };
 }
 
 function header(seq: number): FrameHeader {
@@ -88,24 +125,7 @@ describe('InferenceRouter: a node leaving (pm2 reload or stop)', () => {
   let seq = 0;
 
   async function open(): Promise<InferenceRouter> {
-    router = await InferenceRouter.open(
-      {
-        controlEndpoint: 'tcp://127.0.0.1:*',
-        curve: undefined,
-        warmUpChunks: 10,
-        sendQueueChunks: 100,
-        highWaterMarkChunks: 1000,
-        // The hand-driven nodes send no heartbeats: nothing here may time out.
-        nodeTimeoutMs: 60_000,
-        warmUpTimeoutMs: 60_000,
-        swapTimeoutMs: 60_000,
-        maxLagChunks: 1000,
-        fadeChunks: FADE_CHUNKS,
-        drops: zeroCounts(CAPTURE_DROP_REASONS),
-        swapDuration: { record: () => undefined },
-      },
-      createLogger('capture', 'silent'),
-    );
+    router = await InferenceRouter.open(routerOptions(), createLogger('capture', 'silent'));
     seq = 0;
     return router;
   }
@@ -211,5 +231,156 @@ describe('InferenceRouter: a node leaving (pm2 reload or stop)', () => {
     assert.deepEqual(r.counts.swaps, { completed: 1, 'rolled-back': 0 });
     assert.deepEqual(r.nodes().map((n) => [n.node, n.role]), [['b', 'active']]);
     assert.equal(offer(), null, 'b takes the next chunk (not a no-node drop)');
+  });
+});
+
+describe('InferenceRouter: admission (docs/SECURITY.md)', () => {
+  let router: InferenceRouter | null = null;
+  let security: LinkSecurity | null = null;
+  const nodes: HandNode[] = [];
+  const extraSockets: zmq.Socket[] = [];
+
+  /** A router whose control and data sockets use CURVE with a fresh local key, as capture's defaults do. */
+  async function openSecured(overrides: Partial<InferenceRouterOptions> = {}): Promise<InferenceRouter> {
+    const keyDir = await mkdtemp(join(tmpdir(), 'quell-router-keys-'));
+    const config = { ...parseConfig(LINK_SECURITY_OPTIONS, 'T', {}, []), linkKeyDir: keyDir };
+    const s = (security = await createLinkSecurity(config, 'capture-test', [{ endpoint: 'tcp://127.0.0.1:*', mode: 'bind' }]));
+    // A second instance on the same key folder stands in for the inference node's side.
+    const nodeSide = await createLinkSecurity(config, 'node-test', [{ endpoint: 'tcp://127.0.0.1:*', mode: 'connect' }]);
+    nodeCurve = () => ({ control: nodeSide.curve[0]!, input: nodeSide.freshClient(0)! });
+    router = await InferenceRouter.open(
+      routerOptions({ curve: s.curve[0], dataServer: (key) => s.dedicatedServer([key]), dataKeyRequired: true, ...overrides }),
+      createLogger('capture', 'silent'),
+    );
+    return router;
+  }
+  let nodeCurve: () => { control: CurveSocketOptions; input: CurveSocketOptions } = () => {
+    throw new Error('openSecured first');
+  };
+
+  function node(id: string, withCurve = true): HandNode {
+    const n = new HandNode(id, router!.controlEndpoint, withCurve ? nodeCurve() : undefined);
+    nodes.push(n);
+    return n;
+  }
+
+  afterEach(async () => {
+    for (const n of nodes.splice(0)) await n.close();
+    for (const s of extraSockets.splice(0)) s.close();
+    await router?.close();
+    await security?.close();
+    router = null;
+    security = null;
+  });
+
+  it("a node's data socket admits only the key its hello named: a second puller, even with the install key, gets nothing", async () => {
+    const r = await openSecured();
+    const a = node('a');
+    const welcome = await a.register();
+    const [insider, stranger] = [nodeCurve().control, { role: 'client' as const, ...createCurveKeyPair(), serverKey: (nodeCurve().control as { serverKey: string }).serverKey }];
+    const stolen: number[] = [];
+    for (const curve of [insider, stranger, undefined]) {
+      const thief = createPullSocket({ highWaterMarkChunks: 1000, curve });
+      extraSockets.push(thief);
+      thief.connect(welcome.inputEndpoint);
+      void (async () => {
+        try {
+          for await (const _ of thief) stolen.push(1);
+        } catch {
+          // Closed.
+        }
+      })();
+    }
+    for (let seq = 0; seq < 100; seq++) {
+      const h = header(seq);
+      r.offer(encodeFrame(h, new Float32Array(480)), h);
+      await sleep(2);
+    }
+    for (let i = 0; i < 100 && a.frames.length < 100; i++) await sleep(10);
+    assert.equal(a.frames.length, 100, 'the node got every chunk');
+    assert.equal(stolen.length, 0, 'no other socket got one');
+    assert.ok(zapRejections() >= 2, 'the refused handshakes are counted');
+  });
+
+  it('300 hellos at once from an authenticated peer register at most --max-nodes nodes; the rest are refused by reason', async () => {
+    const r = await openSecured({ maxNodes: 3 });
+    const a = node('a');
+    await a.register();
+    const h = header(0);
+    r.offer(encodeFrame(h, new Float32Array(480)), h);
+    const flooder = node('flood');
+    const base = flooder.hello();
+    for (let i = 0; i < 300; i++) await flooder.send({ ...base, node: `flood-${i}` });
+    const refusals = (): number => r.refused.busy + r.refused['swap-in-progress'] + r.refused['node-cap'];
+    for (let i = 0; i < 200 && (refusals() < 299 || r.nodes().length < 2); i++) await sleep(10);
+    assert.deepEqual(r.nodes().map((n) => n.role).sort(), ['active', 'candidate'], 'one candidate: the swap it started blocks the rest');
+    assert.equal(refusals(), 299, JSON.stringify(r.refused));
+  });
+
+  it('a hello without a data key is refused when CURVE is on', async () => {
+    const r = await openSecured();
+    const a = node('a');
+    const { dataKey: _dropped, ...bare } = a.hello();
+    await a.send(bare);
+    assert.match((await a.next('abort')).reason, /dataKey/);
+    assert.equal(r.refused['no-data-key'], 1);
+    assert.equal(r.nodes().length, 0);
+  });
+
+  it('a peer flooding status requests gets at most its burst answered; the rest are counted, and another peer is still served', async () => {
+    const r = await openSecured({ gate: { ratePerS: 10, burst: 20, maxPeers: 256, maxWatchers: 2, watchTtlMs: 60_000 } });
+    const flooder = node('x');
+    for (let i = 0; i < 500; i++) await flooder.send({ type: 'status-request' });
+    await sleep(300);
+    const answered = flooder.messages.filter((m) => m.type === 'status').length;
+    assert.ok(answered >= 20 && answered <= 25, `answered ${answered}`);
+    assert.ok(r.refused['rate-limited'] >= 475, JSON.stringify(r.refused));
+    const other = node('y');
+    await other.send({ type: 'status-request' });
+    await other.next('status');
+  });
+
+  it('the watch list is capped; watchers beyond it are refused and counted', async () => {
+    const r = await openSecured({ gate: { ratePerS: 100, burst: 100, maxPeers: 256, maxWatchers: 2, watchTtlMs: 60_000 } });
+    for (const id of ['w1', 'w2', 'w3', 'w4']) await node(id).send({ type: 'watch' });
+    await sleep(200);
+    assert.equal(r.refused['watch-cap'], 2);
+  });
+
+  it('a draining node that never says drained is dropped after --drain-timeout-ms and its data socket closed', async () => {
+    const r = await openSecured({ drainTimeoutMs: 300 });
+    const a = node('a');
+    await a.register();
+    let seq = 0;
+    const offerUntil = async (done: () => boolean): Promise<void> => {
+      for (let i = 0; i < 400 && !done(); i++) {
+        const h = header(seq++);
+        r.offer(encodeFrame(h, new Float32Array(480)), h);
+        await sleep(5);
+      }
+    };
+    await offerUntil(() => a.frames.length >= 20);
+    const b = node('b');
+    await b.register();
+    const warmUp = await b.next('warm-up');
+    await offerUntil(() => b.frames.some((f) => f.seq === warmUp.lastSeq));
+    await b.send({ type: 'warmed', node: 'b', stream: 1, seq: warmUp.lastSeq });
+    await offerUntil(() => b.frames.some((f) => f.handover));
+    const atSeq = b.frames.find((f) => f.handover)!.handover!.atSeq;
+    await b.send({ type: 'progress', node: 'b', stream: 1, seq: atSeq + FADE_CHUNKS });
+    await a.next('drain');
+    assert.deepEqual(r.nodes().map((n) => [n.node, n.role]).sort(), [['a', 'draining'], ['b', 'active']]);
+    for (let i = 0; i < 100 && r.nodes().length > 1; i++) await sleep(10);
+    assert.deepEqual(r.nodes().map((n) => n.node), ['b']);
+    assert.equal(r.counts.drainTimeouts, 1);
+  });
+
+  it('a peer without the key gets no answer at all, not even status', async () => {
+    await openSecured();
+    const outsider = node('outsider', false);
+    // Without the key the handshake never completes, so this send never leaves the socket.
+    void outsider.send({ type: 'status-request' }).catch(() => undefined);
+    await sleep(500);
+    assert.equal(outsider.messages.length, 0);
   });
 });

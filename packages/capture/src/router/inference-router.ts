@@ -1,15 +1,29 @@
 import { decodeControl, encodeControl, encodeHeader, FrameFlags, seqAdd, seqDiff, type ControlMessage, type FrameHeader, type HandoverInfo, type NodeRole, type NodeStatus, type StreamRoute, type SwapOutcome } from '@quell/protocol';
-import { createPushSocket, createRouterSocket, SendQueue, type CurveSocketOptions, type Logger, type MessageParts } from '@quell/runtime';
+import { ControlSender, createPushSocket, createRouterSocket, SendQueue, type CurveSocketOptions, type DedicatedServer, type Logger, type MessageParts } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import type { ChunkOutlet, DropReason } from '../sender/chunk-sender.js';
+import { ControlGate, type ControlGateOptions } from './control-gate.js';
 import { StreamRing } from './stream-ring.js';
 
 /** Timing and size settings of the router (see capture's config.ts for the defaults). */
 export interface InferenceRouterOptions {
   /** Where the control ROUTER binds. */
   controlEndpoint: string;
-  /** CURVE server settings for the control socket and every per-node data socket; undefined = CURVE off. */
+  /** CURVE server settings for the control socket; undefined = CURVE off. */
   curve: CurveSocketOptions | undefined;
+  /**
+   * Server settings for one node's data socket, admitting only the key the node
+   * named in its hello (`dataKey`); resolves undefined when CURVE is off.
+   */
+  dataServer(nodeKey: string): Promise<DedicatedServer | undefined>;
+  /** True when CURVE is on, so a hello must name its data key. */
+  dataKeyRequired: boolean;
+  /** Most inference nodes registered at once (active, candidates, draining). */
+  maxNodes: number;
+  /** A draining node that has not said `drained` within this is dropped, ms. */
+  drainTimeoutMs: number;
+  /** Per-peer rate limits and the watcher list of the control socket. */
+  gate: ControlGateOptions;
   /** Chunks remembered per stream for warm-up (≈ 1 s). */
   warmUpChunks: number;
   /** Chunks a node's send queue holds beyond the warm-up. */
@@ -42,6 +56,8 @@ interface NodeLink {
   readonly outputEndpoint: string;
   role: NodeRole;
   readonly socket: zmq.Push;
+  /** The data socket's allow-list (the node's key alone); released with the socket. */
+  readonly dataZap: DedicatedServer | undefined;
   readonly queue: SendQueue;
   readonly endpoint: string;
   lastSeenMs: number;
@@ -49,6 +65,8 @@ interface NodeLink {
   connected: boolean;
   /** Asked to hand its streams over before it stops (`leaving`): waits for `drain` or `no-successor`. */
   leaving: boolean;
+  /** When capture told it to drain; it is dropped if it has not finished drainTimeoutMs later. */
+  drainingSinceMs: number;
   /** Last seq the node reported processing, per stream. */
   readonly processed: Map<number, number>;
 }
@@ -72,7 +90,8 @@ interface Swap {
 export interface RouterCounts {
   swaps: Record<SwapOutcome, number>;
   nodeFailures: number;
-  controlRejected: number;
+  /** Draining nodes dropped for not finishing within drainTimeoutMs. */
+  drainTimeouts: number;
 }
 
 /**
@@ -94,8 +113,10 @@ export class InferenceRouter implements ChunkOutlet {
   readonly #control: zmq.Router;
   readonly #links = new Map<string, NodeLink>();
   readonly #rings = new Map<number, StreamRing>();
-  readonly #watchers = new Set<string>();
-  readonly #registering = new Set<string>();
+  readonly #gate: ControlGate;
+  readonly #sender: ControlSender;
+  /** One registration at a time: binding a node's data socket takes a moment, and two hellos racing it would both pass the checks. */
+  #registering = false;
   readonly #loop: Promise<void>;
   readonly #timer: NodeJS.Timeout;
   #active: NodeLink | null = null;
@@ -104,14 +125,14 @@ export class InferenceRouter implements ChunkOutlet {
   #closed = false;
   #sentOfClosedLinks = 0;
   #nodeWaiters: (() => void)[] = [];
-  /** One send at a time on the control socket (zeromq.js refuses a concurrent send with EBUSY). */
-  #sending: Promise<void> = Promise.resolve();
-  readonly counts: RouterCounts = { swaps: { completed: 0, 'rolled-back': 0 }, nodeFailures: 0, controlRejected: 0 };
+  readonly counts: RouterCounts = { swaps: { completed: 0, 'rolled-back': 0 }, nodeFailures: 0, drainTimeouts: 0 };
 
   private constructor(options: InferenceRouterOptions, log: Logger, control: zmq.Router) {
     this.#options = options;
     this.#log = log;
     this.#control = control;
+    this.#gate = new ControlGate(options.gate);
+    this.#sender = new ControlSender(control);
     this.#loop = this.#receive();
     this.#timer = setInterval(() => this.#check(), 100);
     this.#timer.unref();
@@ -141,6 +162,16 @@ export class InferenceRouter implements ChunkOutlet {
 
   get depth(): number {
     return this.#active?.queue.depth ?? 0;
+  }
+
+  /** Control messages refused, by reason. */
+  get refused(): ControlGate['refused'] {
+    return this.#gate.refused;
+  }
+
+  /** Control replies dropped (a peer gone or not reading, or too many waiting). */
+  get repliesDropped(): number {
+    return this.#sender.droppedCount;
   }
 
   nodeCount(role: NodeRole): number {
@@ -283,9 +314,10 @@ export class InferenceRouter implements ChunkOutlet {
   async #receive(): Promise<void> {
     try {
       for await (const [identity, payload] of this.#control) {
+        if (!this.#gate.admit(identity, performance.now())) continue;
         const message = decodeControl(payload);
         if (!message) {
-          this.counts.controlRejected++;
+          this.#gate.refuse('malformed');
           continue;
         }
         this.#handle(identity, message);
@@ -297,22 +329,22 @@ export class InferenceRouter implements ChunkOutlet {
 
   #handle(identity: Buffer, m: ControlMessage): void {
     if (m.type === 'hello') {
-      // A node repeats its hello until welcomed; one registration at a time per node id (binding its socket takes a moment).
-      if (this.#registering.has(m.node)) return;
-      this.#registering.add(m.node);
+      // A node repeats its hello every second until welcomed, so a refused one comes back by itself.
+      if (this.#registering) return void this.#gate.refuse('busy');
+      this.#registering = true;
       void this.#hello(identity, m)
         .catch((err: Error) => this.#log.error({ err, node: m.node }, 'cannot open a data socket for the node'))
-        .finally(() => this.#registering.delete(m.node));
+        .finally(() => (this.#registering = false));
       return;
     }
     if (m.type === 'status-request') return this.#reply(identity, { type: 'status', nodes: this.nodes(), streams: this.routes() });
     if (m.type === 'watch') {
-      this.#watchers.add(identity.toString('base64'));
+      this.#gate.watch(identity, performance.now());
       return;
     }
     const link = 'node' in m ? this.#links.get(m.node) : undefined;
     if (!link || !link.identity.equals(identity)) {
-      this.counts.controlRejected++;
+      this.#gate.refuse('unregistered');
       // A node registered with an earlier capture process: it says hello again and gets a data socket from this one.
       if (m.type === 'heartbeat' && !link) this.#reply(identity, { type: 'unknown-node' });
       return;
@@ -353,7 +385,7 @@ export class InferenceRouter implements ChunkOutlet {
         this.#removeLink(link, m.type === 'bye' ? 'left' : 'drained');
         return;
       default:
-        this.counts.controlRejected++;
+        this.#gate.refuse('malformed');
     }
   }
 
@@ -361,11 +393,11 @@ export class InferenceRouter implements ChunkOutlet {
     const existing = this.#links.get(m.node);
     if (existing) {
       // A repeated hello (the node did not hear the welcome): answer it again.
-      if (existing.identity.equals(identity)) this.#reply(identity, { type: 'welcome', inputEndpoint: existing.endpoint, role: existing.role });
-      else this.#reply(identity, { type: 'abort', reason: `node id '${m.node}' is already registered` });
-      return;
+      if (existing.identity.equals(identity)) return this.#reply(identity, { type: 'welcome', inputEndpoint: existing.endpoint, role: existing.role });
+      return this.#refuseHello(identity, 'duplicate-node', `node id '${m.node}' is already registered`);
     }
-    if (this.#swap) return this.#reply(identity, { type: 'abort', reason: `a swap to '${this.#swap.candidate.id}' is in progress` });
+    if (this.#swap) return this.#refuseHello(identity, 'swap-in-progress', `a swap to '${this.#swap.candidate.id}' is in progress`);
+    if (this.#options.dataKeyRequired && !m.dataKey) return this.#refuseHello(identity, 'no-data-key', 'hello needs dataKey: the public CURVE key the node proves on its data input');
     const active = this.#active;
     if (active && performance.now() - active.lastSeenMs > this.#options.nodeTimeoutMs / 2) {
       // The active node has missed heartbeats (killed, and this is its restart): no hand-over from a node that cannot answer.
@@ -373,8 +405,16 @@ export class InferenceRouter implements ChunkOutlet {
       this.#log.warn({ node: active.id, successor: m.node }, 'inference node presumed lost: a new node takes over at once');
       this.#removeLink(active, 'lost');
     }
-    const socket = createPushSocket({ highWaterMarkChunks: this.#options.highWaterMarkChunks, curve: this.#options.curve });
-    await socket.bind(this.#dataEndpoint());
+    if (this.#links.size >= this.#options.maxNodes) return this.#refuseHello(identity, 'node-cap', `${this.#links.size} inference nodes are registered already (--max-nodes ${this.#options.maxNodes})`);
+    const dataZap = m.dataKey ? await this.#options.dataServer(m.dataKey) : undefined;
+    const socket = createPushSocket({ highWaterMarkChunks: this.#options.highWaterMarkChunks, curve: dataZap?.curve });
+    try {
+      await socket.bind(this.#dataEndpoint());
+    } catch (err) {
+      socket.close();
+      await dataZap?.close();
+      throw err;
+    }
     const endpoint = socket.lastEndpoint!;
     const nowMs = performance.now();
     const link: NodeLink = {
@@ -387,12 +427,14 @@ export class InferenceRouter implements ChunkOutlet {
       outputEndpoint: m.outputEndpoint,
       role: this.#active ? 'candidate' : 'active',
       socket,
+      dataZap,
       queue: new SendQueue(socket, this.#options.warmUpChunks + this.#options.sendQueueChunks),
       endpoint,
       lastSeenMs: nowMs,
       helloMs: nowMs,
       connected: false,
       leaving: false,
+      drainingSinceMs: 0,
       processed: new Map(),
     };
     this.#links.set(link.id, link);
@@ -450,6 +492,7 @@ export class InferenceRouter implements ChunkOutlet {
     this.#swap = null;
     if (old) {
       old.role = 'draining';
+      old.drainingSinceMs = performance.now();
       this.#sendTo(old, { type: 'drain' });
     }
     swap.candidate.role = 'active';
@@ -492,7 +535,7 @@ export class InferenceRouter implements ChunkOutlet {
     this.#options.swapDuration.record(durationS);
     const event: ControlMessage = { type: 'swap', outcome, from, to: swap.candidate.id, reason, durationS };
     this.#log.info({ outcome, from, to: swap.candidate.id, reason, durationS }, 'swap ended');
-    for (const w of this.#watchers) this.#reply(Buffer.from(w, 'base64'), event);
+    for (const w of this.#gate.watchers(performance.now())) this.#reply(w, event);
   }
 
   #removeLink(link: NodeLink, why: string): void {
@@ -512,6 +555,7 @@ export class InferenceRouter implements ChunkOutlet {
     this.#sentOfClosedLinks += link.queue.sentCount;
     void link.queue.close();
     link.socket.close();
+    void link.dataZap?.close();
     this.#log.info({ node: link.id, why }, 'inference node removed');
   }
 
@@ -519,7 +563,14 @@ export class InferenceRouter implements ChunkOutlet {
   #check(): void {
     const nowMs = performance.now();
     const o = this.#options;
+    this.#gate.prune(nowMs);
     for (const link of [...this.#links.values()]) {
+      if (link.role === 'draining' && nowMs - link.drainingSinceMs > o.drainTimeoutMs) {
+        this.counts.drainTimeouts++;
+        this.#log.warn({ node: link.id, drainTimeoutMs: o.drainTimeoutMs }, 'draining inference node did not finish in time: dropped');
+        this.#removeLink(link, 'drain-timeout');
+        continue;
+      }
       if (nowMs - link.lastSeenMs <= o.nodeTimeoutMs) continue;
       this.counts.nodeFailures++;
       this.#log.warn({ node: link.id, role: link.role, silentMs: Math.round(nowMs - link.lastSeenMs) }, 'inference node lost');
@@ -549,11 +600,16 @@ export class InferenceRouter implements ChunkOutlet {
     this.#reply(link.identity, message);
   }
 
+  /** Refuses a hello: counted by reason and answered with `abort`, so the node can say why it stops. */
+  #refuseHello(identity: Buffer, reason: 'duplicate-node' | 'swap-in-progress' | 'no-data-key' | 'node-cap', text: string): void {
+    this.#gate.refuse(reason);
+    this.#reply(identity, { type: 'abort', reason: text });
+  }
+
   #reply(identity: Buffer, message: ControlMessage): void {
     if (this.#closed) return;
     // ROUTER with sendTimeout 0: a peer that is gone or full loses the message instead of blocking the router.
-    const parts = [identity, encodeControl(message)];
-    this.#sending = this.#sending.then(() => this.#control.send(parts)).catch(() => undefined);
+    this.#sender.send([identity, encodeControl(message)]);
   }
 
   async close(): Promise<void> {
@@ -565,11 +621,14 @@ export class InferenceRouter implements ChunkOutlet {
     this.#wakeNodeWaiters();
     for (const link of [...this.#links.values()]) {
       this.#sentOfClosedLinks += link.queue.sentCount;
-      await link.queue.close();
+      // Socket first: a node that never connected leaves the queue's send waiting, and only the close ends it.
+      const queueClosed = link.queue.close();
       link.socket.close();
+      await queueClosed;
+      await link.dataZap?.close();
     }
     this.#links.clear();
-    await this.#sending;
+    await this.#sender.settled();
     this.#control.close();
     await this.#loop;
   }

@@ -1,21 +1,23 @@
 import { decodeControl, encodeControl, type ControlMessage, type ControlOf } from '@quell/protocol';
-import { createDealerSocket, QuellError } from '@quell/runtime';
+import { ControlSender, createDealerSocket, QuellError, type CurveSocketOptions } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 
 /**
  * A client of capture's control socket (docs/SWAP.md): asks for the routing
- * table and listens for swap outcomes. Plain (no CURVE): with CURVE on, the
- * control socket only accepts keys on capture's allow-list.
+ * table and listens for swap outcomes. It proves the same key as the stages
+ * (by default this user's local key, docs/SECURITY.md): capture answers no
+ * one else.
  */
 export class ControlClient {
   readonly #socket: zmq.Dealer;
   readonly #waiters = new Set<(m: ControlMessage) => void>();
   readonly #loop: Promise<void>;
-  #sending: Promise<void> = Promise.resolve();
+  readonly #sender: ControlSender;
   #closed = false;
 
-  constructor(endpoint: string) {
-    this.#socket = createDealerSocket({});
+  constructor(endpoint: string, curve: CurveSocketOptions | undefined) {
+    this.#socket = createDealerSocket({ curve });
+    this.#sender = new ControlSender(this.#socket);
     this.#socket.connect(endpoint);
     this.#loop = this.#receive();
   }
@@ -32,8 +34,7 @@ export class ControlClient {
   }
 
   send(message: ControlMessage): void {
-    const part = encodeControl(message);
-    this.#sending = this.#sending.then(() => this.#socket.send(part)).catch(() => undefined);
+    this.#sender.send(encodeControl(message));
   }
 
   /** The next message of `type` that `accept` takes, or null after `timeoutMs`. */
@@ -65,7 +66,7 @@ export class ControlClient {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#sending;
+    await this.#sender.settled();
     this.#socket.close();
     await this.#loop;
   }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ControlOf, SwapOutcome } from '@quell/protocol';
+import { createLinkSecurity, type LinkSecurityConfig } from '@quell/runtime';
 import { stageEntry } from '../process/stage-process.js';
 import { ControlClient } from './control-client.js';
 
@@ -20,6 +21,8 @@ export interface SwapOptions {
   timeoutMs: number;
   /** More flags for the new inference node. */
   extraArgs?: string[];
+  /** How this client proves itself to capture's control socket (by default this user's local key). */
+  linkSecurity: LinkSecurityConfig;
 }
 
 export interface SwapResult {
@@ -51,7 +54,8 @@ async function lastLine(path: string): Promise<string> {
  * first (it could not load its model, for example). See docs/SWAP.md.
  */
 export async function runSwap(options: SwapOptions): Promise<SwapResult> {
-  const client = new ControlClient(options.control);
+  const security = await createLinkSecurity(options.linkSecurity, 'swap', [{ endpoint: options.control, mode: 'connect' }]);
+  const client = new ControlClient(options.control, security.curve[0]);
   try {
     const before = await client.status();
     const active = before.nodes.find((n) => n.role === 'active');
@@ -96,6 +100,7 @@ export async function runSwap(options: SwapOptions): Promise<SwapResult> {
     return result;
   } finally {
     await client.close();
+    await security.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import { decodeControl, encodeControl, seqAdd, seqDiff, type ControlMessage, type FrameHeader, type NodeRole } from '@quell/protocol';
-import { createDealerSocket, type CurveSocketOptions, type Logger } from '@quell/runtime';
+import { ControlSender, createDealerSocket, type CurveSocketOptions, type Logger } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 
 export interface NodeControlOptions {
@@ -7,6 +7,8 @@ export interface NodeControlOptions {
   controlEndpoint: string;
   /** CURVE client settings (capture's server key); undefined = CURVE off. */
   curve: CurveSocketOptions | undefined;
+  /** Public key the node's data input proves (capture admits it alone there); undefined = CURVE off. */
+  dataKey: string | undefined;
   node: string;
   model: string;
   nativeRateHz: number;
@@ -41,7 +43,7 @@ export class NodeControl {
   readonly #warmTargets = new Map<number, number>();
   /** Per stream: the hand-over end already acked, so progress is sent once. */
   readonly #progressSent = new Map<number, number>();
-  #sending: Promise<void> = Promise.resolve();
+  readonly #sender: ControlSender;
   #heartbeat: NodeJS.Timeout | null = null;
   #helloTimer: NodeJS.Timeout | null = null;
   #closed = false;
@@ -71,6 +73,7 @@ export class NodeControl {
     this.#options = options;
     this.#log = log;
     this.#socket = createDealerSocket({ curve: options.curve });
+    this.#sender = new ControlSender(this.#socket);
     // Watch before connecting: the socket reports only the events that happen after its first read of them.
     void this.#watchLink();
     this.#socket.connect(options.controlEndpoint);
@@ -98,7 +101,7 @@ export class NodeControl {
   /** Says hello (again every second until answered) and resolves with capture's welcome. */
   register(): Promise<Welcome> {
     const o = this.#options;
-    const hello: ControlMessage = (this.#hello = { type: 'hello', node: o.node, model: o.model, nativeRateHz: o.nativeRateHz, pid: process.pid, metricsPort: o.metricsPort, outputEndpoint: o.outputEndpoint });
+    const hello: ControlMessage = (this.#hello = { type: 'hello', node: o.node, model: o.model, nativeRateHz: o.nativeRateHz, pid: process.pid, metricsPort: o.metricsPort, outputEndpoint: o.outputEndpoint, ...(o.dataKey ? { dataKey: o.dataKey } : {}) });
     return new Promise((resolve) => {
       this.#onWelcome = (w) => {
         if (this.#helloTimer) clearInterval(this.#helloTimer);
@@ -216,9 +219,7 @@ export class NodeControl {
 
   send(message: ControlMessage): void {
     if (this.#closed) return;
-    const part = encodeControl(message);
-    // One send at a time: zeromq.js refuses a concurrent send (EBUSY).
-    this.#sending = this.#sending.then(() => this.#socket.send(part)).catch(() => undefined);
+    this.#sender.send(encodeControl(message));
   }
 
   /** Says `message` (bye or drained) as the last word, then closes. Safe to call twice. */
@@ -227,7 +228,7 @@ export class NodeControl {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     if (this.#helloTimer) clearInterval(this.#helloTimer);
     if (last) this.send(last);
-    await Promise.race([this.#sending, new Promise((r) => setTimeout(r, 200))]);
+    await Promise.race([this.#sender.settled(), new Promise((r) => setTimeout(r, 200))]);
     this.#closed = true;
     this.#socket.close();
     await this.#loop;

@@ -40,7 +40,12 @@ export type SwapOutcome = 'completed' | 'rolled-back';
 
 export type ControlMessage =
   // inference node → capture
-  | { type: 'hello'; node: string; model: string; nativeRateHz: number; pid: number; metricsPort: number; outputEndpoint: string }
+  /**
+   * `dataKey`: the public CURVE key (Z85) the node proves on its data input;
+   * capture's data socket for the node admits that key alone. Required when
+   * capture's links use CURVE (the default), absent with plaintext links.
+   */
+  | { type: 'hello'; node: string; model: string; nativeRateHz: number; pid: number; metricsPort: number; outputEndpoint: string; dataKey?: string }
   | { type: 'heartbeat'; node: string; streams: [stream: number, lastSeq: number][] }
   | { type: 'warmed'; node: string; stream: number; seq: number }
   | { type: 'progress'; node: string; stream: number; seq: number }
@@ -77,13 +82,15 @@ const u32: Check = (x) => typeof x === 'number' && Number.isInteger(x) && x >= 0
 const nodeId: Check = (x) => typeof x === 'string' && x.length > 0 && x.length <= WireLimits.maxNodeIdLength;
 const text: Check = (x) => typeof x === 'string' && x.length <= 1024;
 const finite: Check = (x) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
+const optionalKey: Check = (x) => x === undefined || (typeof x === 'string' && Z85_KEY.test(x));
 const role: Check = (x) => x === 'active' || x === 'candidate' || x === 'draining';
 const arrayOf = (item: Check, max = 4096): Check => (x) => Array.isArray(x) && x.length <= max && x.every(item);
 const record = (fields: Record<string, Check>): Check => (x) =>
   x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype && Object.entries(fields).every(([k, c]) => c((x as Record<string, unknown>)[k]));
 
 const FIELDS: { [T in ControlType]: Record<string, Check> } = {
-  hello: { node: nodeId, model: text, nativeRateHz: u32, pid: u32, metricsPort: u32, outputEndpoint: text },
+  hello: { node: nodeId, model: text, nativeRateHz: u32, pid: u32, metricsPort: u32, outputEndpoint: text, dataKey: optionalKey },
   heartbeat: { node: nodeId, streams: arrayOf((p) => Array.isArray(p) && p.length === 2 && u32(p[0]) && u32(p[1])) },
   warmed: { node: nodeId, stream: u32, seq: u32 },
   progress: { node: nodeId, stream: u32, seq: u32 },

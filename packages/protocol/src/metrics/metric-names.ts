@@ -35,7 +35,8 @@ export const METRICS = {
   quell_capture_inference_nodes: spec('gauge', 'Inference nodes registered with capture, by role (active, candidate, draining)', ['role']),
   quell_capture_stream_node_info: spec('gauge', 'Inference node and model serving each stream (value 1)', ['stream', 'node', 'model']),
   quell_capture_node_failures_total: spec('counter', 'Inference nodes declared dead (no heartbeat within the node timeout)'),
-  quell_capture_control_rejected_total: spec('counter', 'Control messages capture ignored (malformed, unknown type, or from an unregistered node)'),
+  quell_capture_control_rejected_total: spec('counter', 'Control messages capture refused, by reason (malformed, unregistered, rate-limited, peer-cap, busy, swap-in-progress, node-cap, duplicate-node, no-data-key, watch-cap; docs/SECURITY.md)', ['reason']),
+  quell_capture_drain_timeouts_total: spec('counter', 'Draining inference nodes dropped for not finishing within --drain-timeout-ms'),
   // capture, per stream (series go 30 s after the stream ends; at most 64 streams, docs/METRICS.md)
   quell_capture_stream_chunks_sent_total: spec('counter', 'Chunks of each stream capture queued for sending (warm-up copies to a candidate inference node not counted)', ['stream']),
   quell_capture_stream_drops_total: spec('counter', 'Chunks of each stream capture dropped, by reason', ['stream', 'reason']),

@@ -13,7 +13,9 @@ import { createLinkSecurity } from './link-security.js';
 import { createPullSocket, createPushSocket } from './sockets.js';
 import { zapRejections } from './zap-handler.js';
 
-const OFF: LinkSecurityConfig = parseConfig(LINK_SECURITY_OPTIONS, 'T', {}, []);
+const DEFAULTS: LinkSecurityConfig = parseConfig(LINK_SECURITY_OPTIONS, 'T', {}, []);
+/** Local auth off: plaintext on loopback, as before CURVE was on by default. */
+const OFF: LinkSecurityConfig = { ...DEFAULTS, localAuth: 'off' };
 
 describe('curve keys', () => {
   it('z85Encode() matches the RFC 32 test vector and round-trips libzmq keys', () => {
@@ -67,6 +69,66 @@ describe('createLinkSecurity', () => {
     }
     const local = await createLinkSecurity(OFF, 't', [{ endpoint: 'tcp://127.0.0.1:*', mode: 'bind' }]);
     assert.equal(local.enabled, false);
+    // By default the non-loopback rule is the same: local keys are for this machine only.
+    await assert.rejects(createLinkSecurity(DEFAULTS, 't', [{ endpoint: 'tcp://0.0.0.0:*', mode: 'bind' }]), ConfigError);
+  });
+
+  it('by default, loopback links use the local key: a stage with it connects, a stranger and a plaintext peer are refused and counted', async () => {
+    const config = { ...DEFAULTS, linkKeyDir: await mkdtemp(join(tmpdir(), 'quell-local-')) };
+    const serverSide = await createLinkSecurity(config, 'server', [{ endpoint: 'tcp://127.0.0.1:*', mode: 'bind' }]);
+    const clientSide = await createLinkSecurity(config, 'client', [{ endpoint: 'tcp://127.0.0.1:1', mode: 'connect' }]);
+    assert.equal(serverSide.mode, 'local');
+    assert.equal(clientSide.enabled, true);
+    const pull = createPullSocket({ highWaterMarkChunks: 10, curve: serverSide.curve[0] });
+    await pull.bind('tcp://127.0.0.1:*');
+    const serverKey = (clientSide.curve[0] as { serverKey: string }).serverKey;
+    const good = createPushSocket({ highWaterMarkChunks: 10, curve: clientSide.curve[0] });
+    const stranger = createPushSocket({ highWaterMarkChunks: 10, curve: { role: 'client', ...zmq.curveKeyPair(), serverKey } });
+    const plain = createPushSocket({ highWaterMarkChunks: 10 });
+    stranger.sendTimeout = 0;
+    plain.sendTimeout = 0;
+    const before = zapRejections();
+    try {
+      for (const s of [good, stranger, plain]) s.connect(pull.lastEndpoint!);
+      await good.send('hello');
+      assert.equal((await pull.receive())[0].toString(), 'hello');
+      await sleep(300);
+      await assert.rejects(stranger.send('x'), (err: { code?: string }) => err.code === 'EAGAIN');
+      await assert.rejects(plain.send('x'), (err: { code?: string }) => err.code === 'EAGAIN');
+      assert.ok(zapRejections() > before, 'rejection counted');
+    } finally {
+      for (const s of [good, stranger, plain, pull]) s.close();
+      await serverSide.close();
+      await clientSide.close();
+    }
+  });
+
+  it("a dedicated server admits only its own client keys, and a fresh client's key is new each time", async () => {
+    const config = { ...DEFAULTS, linkKeyDir: await mkdtemp(join(tmpdir(), 'quell-local-')) };
+    const serverSide = await createLinkSecurity(config, 'server', [{ endpoint: 'tcp://127.0.0.1:*', mode: 'bind' }]);
+    const clientSide = await createLinkSecurity(config, 'client', [{ endpoint: 'tcp://127.0.0.1:1', mode: 'connect' }]);
+    const node = clientSide.freshClient(0)!;
+    assert.notEqual((node as { publicKey: string }).publicKey, (clientSide.freshClient(0) as { publicKey: string }).publicKey);
+    const dedicated = (await serverSide.dedicatedServer([(node as { publicKey: string }).publicKey]))!;
+    const push = createPushSocket({ highWaterMarkChunks: 10, curve: dedicated.curve });
+    await push.bind('tcp://127.0.0.1:*');
+    push.sendTimeout = 500;
+    const insider = createPullSocket({ highWaterMarkChunks: 10, curve: clientSide.curve[0] });
+    const owner = createPullSocket({ highWaterMarkChunks: 10, curve: node });
+    insider.receiveTimeout = 300;
+    try {
+      insider.connect(push.lastEndpoint!);
+      await sleep(200);
+      owner.connect(push.lastEndpoint!);
+      for (let i = 0; i < 10; i++) await push.send(String(i));
+      for (let i = 0; i < 10; i++) assert.equal((await owner.receive())[0].toString(), String(i));
+      await assert.rejects(insider.receive(), (err: { code?: string }) => err.code === 'EAGAIN');
+    } finally {
+      for (const s of [push, insider, owner]) s.close();
+      await dedicated.close();
+      await serverSide.close();
+      await clientSide.close();
+    }
   });
 
   it('rejects CURVE options without a key file, a bind without allow-list and a connect without server key', async () => {

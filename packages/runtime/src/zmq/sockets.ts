@@ -1,4 +1,18 @@
+import { MAX_CONTROL_BYTES, WireLimits } from '@quell/protocol';
 import * as zmq from 'zeromq';
+
+/** Room for CURVE's per-message overhead (command name, nonce, MAC) on top of a part's own bytes. */
+const WIRE_OVERHEAD_BYTES = 64;
+
+/**
+ * Largest part a data socket takes: the samples of the largest valid frame
+ * (a header is far smaller). libzmq disconnects a peer that sends more, before
+ * allocating it, so a few huge messages cannot eat the receiver's memory.
+ */
+export const MAX_DATA_PART_BYTES = WireLimits.maxFrameCount * WireLimits.maxChannelCount * 4 + WIRE_OVERHEAD_BYTES;
+
+/** Largest part a control socket takes (one control message). */
+export const MAX_CONTROL_PART_BYTES = MAX_CONTROL_BYTES + WIRE_OVERHEAD_BYTES;
 
 /**
  * CURVE settings of one socket (keys as 40-character Z85 text). A server
@@ -32,11 +46,12 @@ export function createPushSocket(opts: SocketOptions): zmq.Push {
   // `immediate` keeps messages off connections that are not up yet, so a dead
   // peer fills our bounded queue (counted drops) instead of a hidden one. With
   // CURVE a connection is up only once its handshake has been accepted.
-  return new zmq.Push({ sendHighWaterMark: opts.highWaterMarkChunks, linger: opts.lingerMs ?? 200, immediate: true, ...curveOptions(opts.curve) });
+  // A PUSH takes no messages; the cap (on every inbound frame, handshake commands included) bounds what a peer can make it buffer.
+  return new zmq.Push({ sendHighWaterMark: opts.highWaterMarkChunks, linger: opts.lingerMs ?? 200, immediate: true, maxMessageSize: MAX_CONTROL_PART_BYTES, ...curveOptions(opts.curve) });
 }
 
 export function createPullSocket(opts: SocketOptions): zmq.Pull {
-  return new zmq.Pull({ receiveHighWaterMark: opts.highWaterMarkChunks, linger: opts.lingerMs ?? 0, ...curveOptions(opts.curve) });
+  return new zmq.Pull({ receiveHighWaterMark: opts.highWaterMarkChunks, linger: opts.lingerMs ?? 0, maxMessageSize: MAX_DATA_PART_BYTES, ...curveOptions(opts.curve) });
 }
 
 /** Binds or connects according to the endpoint's role in the topology. */
@@ -51,10 +66,10 @@ export async function attach(socket: zmq.Socket, endpoint: string, mode: 'bind' 
  * dropped (`mandatory` off), so a dead node cannot block the router.
  */
 export function createRouterSocket(opts: { curve?: CurveSocketOptions }): zmq.Router {
-  return new zmq.Router({ linger: 0, sendHighWaterMark: 1000, receiveHighWaterMark: 1000, sendTimeout: 0, ...curveOptions(opts.curve) });
+  return new zmq.Router({ linger: 0, sendHighWaterMark: 1000, receiveHighWaterMark: 1000, sendTimeout: 0, maxMessageSize: MAX_CONTROL_PART_BYTES, ...curveOptions(opts.curve) });
 }
 
 /** A DEALER that talks to capture's control ROUTER (an inference node or a client). */
 export function createDealerSocket(opts: { curve?: CurveSocketOptions; routingId?: string }): zmq.Dealer {
-  return new zmq.Dealer({ linger: 100, sendHighWaterMark: 1000, receiveHighWaterMark: 1000, ...(opts.routingId ? { routingId: opts.routingId } : {}), ...curveOptions(opts.curve) });
+  return new zmq.Dealer({ linger: 100, sendHighWaterMark: 1000, receiveHighWaterMark: 1000, maxMessageSize: MAX_CONTROL_PART_BYTES, ...(opts.routingId ? { routingId: opts.routingId } : {}), ...curveOptions(opts.curve) });
 }
