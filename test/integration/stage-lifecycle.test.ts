@@ -127,6 +127,22 @@ describe('bad files and models fail at start-up', { timeout: 60_000 }, () => {
     await refuses('capture', ['--source', 'file', '--files', path], /notes\.wav is not a valid WAV file/);
   });
 
+  for (const bytes of [12, 22, 30, 40]) {
+    it(`capture --source file with a WAV cut to ${bytes} bytes exits 2 naming the file (no stack trace, no restart loop)`, async () => {
+      const dir = await tempDir();
+      const whole = await readFile(await writeMono(dir, 'whole.wav', new Float32Array(4800), 48_000));
+      const path = join(dir, 'cut.wav');
+      await writeFile(path, whole.subarray(0, bytes));
+      await refuses('capture', ['--source', 'file', '--files', path], /cut\.wav (is truncated|has no data chunk|is not a valid WAV)/);
+    });
+  }
+
+  for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+    it(`inference --model ${name} exits 2 listing the models`, async () => {
+      await refuses('inference', ['--model', name], new RegExp(`unknown model '${name}'.*dtln`));
+    });
+  }
+
   it('capture --source file with an empty file exits 2', async () => {
     const dir = await tempDir();
     const path = join(dir, 'empty.wav');

@@ -30,7 +30,8 @@ export const PROCESSOR_NAMES: readonly string[] = Object.keys(FACTORIES);
  * when their files are missing or corrupt.
  */
 export async function createProcessor(name: string, options: ProcessorOptions): Promise<Processor> {
-  const factory = FACTORIES[name];
+  // Own keys only: 'constructor' or '__proto__' must not reach Object.prototype.
+  const factory = Object.hasOwn(FACTORIES, name) ? FACTORIES[name] : undefined;
   if (factory === undefined) throw new ModelError('MODEL_UNKNOWN', `unknown model '${name}': choose one of ${PROCESSOR_NAMES.join(', ')}`);
   return factory(options);
 }

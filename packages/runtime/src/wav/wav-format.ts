@@ -47,8 +47,13 @@ export function scanWavHeader(head: Uint8Array, fileBytes: number, label: string
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const text = (at: number): string => String.fromCharCode(head[at], head[at + 1], head[at + 2], head[at + 3]);
   const convert = "; convert it with e.g. 'sox in out.wav' or 'ffmpeg -i in out.wav'";
+  // More of the head, which must lie inside the file: a truncated header never asks for bytes that are not there.
+  const need = (bytes: number): WavHeaderScan => {
+    if (bytes > fileBytes) throw new WavFormatError(`${label} is truncated: ${fileBytes} bytes, its header needs ${bytes}${convert}`);
+    return { needBytes: bytes };
+  };
   if (head.length < 12) {
-    if (fileBytes > head.length) return { needBytes: 12 };
+    if (fileBytes > head.length) return need(12);
     throw new WavFormatError(`${label} is not a valid WAV file (too short)${convert}`);
   }
   if (text(0) !== 'RIFF' || text(8) !== 'WAVE') throw new WavFormatError(`${label} is not a valid WAV file (no RIFF/WAVE header)${convert}`);
@@ -56,20 +61,20 @@ export function scanWavHeader(head: Uint8Array, fileBytes: number, label: string
   let at = 12;
   for (;;) {
     if (at + 8 > head.length) {
-      if (at + 8 <= fileBytes) return { needBytes: at + 8 };
+      if (at + 8 <= fileBytes) return need(at + 8);
       throw new WavFormatError(`${label} has no data chunk${convert}`);
     }
     const id = text(at);
     const size = view.getUint32(at + 4, true);
     const body = at + 8;
     if (id === 'fmt ') {
-      if (body + 16 > head.length) return { needBytes: body + Math.max(size, 16) };
+      if (body + 16 > head.length) return need(body + Math.max(size, 16));
       let formatTag = view.getUint16(body, true);
       const channelCount = view.getUint16(body + 2, true);
       const sampleRateHz = view.getUint32(body + 4, true);
       const bits = view.getUint16(body + 14, true);
       if (formatTag === FORMAT_EXTENSIBLE) {
-        if (body + 26 > head.length) return { needBytes: body + 26 };
+        if (body + 26 > head.length) return need(body + 26);
         formatTag = view.getUint16(body + 24, true);
       }
       const encoding = encodingOf(formatTag, bits);

@@ -71,7 +71,7 @@ export class WavStreamReader {
           reader.#prefetch(1);
           return reader;
         }
-        head = Buffer.alloc(Math.max(scan.needBytes, 2 * head.length));
+        head = Buffer.alloc(Math.min(fileBytes, Math.max(scan.needBytes, 2 * head.length)));
       }
     } catch (err) {
       closeSync(fd);
