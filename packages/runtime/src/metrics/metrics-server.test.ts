@@ -2,17 +2,17 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import { MetricsServer } from './metrics-server.js';
 
 /** Sends one keep-alive GET on `socket` and resolves with the raw response head and body once `marker` arrives. */
-async function get(socket: Socket, path: string, marker: string): Promise<string> {
+async function get(socket: Socket, path: string, marker: string, method = 'GET'): Promise<string> {
   let text = '';
   const onData = (chunk: Buffer): void => {
     text += chunk.toString();
   };
   socket.on('data', onData);
-  socket.write(`GET ${path} HTTP/1.1\r\nhost: localhost\r\nconnection: keep-alive\r\n\r\n`);
+  socket.write(`${method} ${path} HTTP/1.1\r\nhost: localhost\r\nconnection: keep-alive\r\n\r\n`);
   const closed = once(socket, 'close');
   while (!text.includes(marker)) {
     const outcome = await Promise.race([once(socket, 'data').then(() => 'data'), closed.then(() => 'closed')]);
@@ -47,3 +47,58 @@ describe('MetricsServer', () => {
     }
   });
 });
+
+describe('MetricsServer: methods and load', () => {
+  it('answers GET and HEAD, and 405 to POST, TRACE, PUT and DELETE', async () => {
+    const registry = new Registry();
+    const server = new MetricsServer(registry);
+    const port = await server.listen('127.0.0.1', 0);
+    try {
+      for (const method of ['GET', 'HEAD']) assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`, { method })).status, 200, method);
+      for (const method of ['POST', 'TRACE', 'PUT', 'DELETE']) {
+        const res = await fetch(`http://127.0.0.1:${port}/metrics`, { method }).catch((err: Error) => err);
+        // fetch refuses to send TRACE itself: a raw request shows the server's answer.
+        const status = res instanceof Response ? res.status : await rawStatus(port, method);
+        assert.equal(status, 405, method);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a flood of scrapes renders at most once per interval, and every scrape gets the current text', async () => {
+    const registry = new Registry();
+    let renders = 0;
+    registry.registerMetric(new Gauge({ name: 'x_renders', help: 'h', registers: [], collect() { this.set(++renders); } }));
+    const server = new MetricsServer(registry, 100);
+    const port = await server.listen('127.0.0.1', 0);
+    try {
+      const started = performance.now();
+      let answered = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (performance.now() - started < 1000) {
+            const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+            assert.match(text, /x_renders \d+/);
+            answered++;
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      assert.ok(answered > 50, `only ${answered} answers`);
+      assert.ok(server.renderCount <= Math.ceil(seconds * 10) + 1, `${server.renderCount} renders for ${answered} scrapes in ${seconds.toFixed(2)} s`);
+      assert.equal(renders, server.renderCount);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** Status code of one raw request with `method` (for methods fetch will not send). */
+async function rawStatus(port: number, method: string): Promise<number> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const text = await get(socket, '/metrics', '\r\n\r\n', method);
+  socket.destroy();
+  return Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1]);
+}

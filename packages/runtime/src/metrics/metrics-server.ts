@@ -2,24 +2,43 @@ import { createServer, type Server } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
+/** A scrape within this long of the last render gets that render again (every request within it shares one). */
+export const METRICS_MIN_RENDER_INTERVAL_MS = 100;
+
 /**
- * Serves `/metrics` (Prometheus text format) and `/healthz`. Port 0 picks a
- * free port; `listen()` resolves with the bound port.
+ * Serves `/metrics` (Prometheus text format) and `/healthz`, to GET and HEAD
+ * only (anything else: 405). Port 0 picks a free port; `listen()` resolves
+ * with the bound port. Rendering runs on the stage's only thread, beside the
+ * audio, so it happens at most once per `minRenderIntervalMs` however many
+ * scrapers ask: concurrent and close requests share one render.
  */
 export class MetricsServer {
   readonly #server: Server;
+  readonly #registry: Registry;
+  readonly #minRenderIntervalMs: number;
   #closed = false;
   #stoppedListening = false;
+  #render: Promise<string> | null = null;
+  #renderedAtMs = -Infinity;
+  /** Renders of the registry so far (a flood of scrapes must not raise it beyond one per interval). */
+  renderCount = 0;
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, minRenderIntervalMs = METRICS_MIN_RENDER_INTERVAL_MS) {
+    this.#registry = registry;
+    this.#minRenderIntervalMs = minRenderIntervalMs;
     this.#server = createServer((req, res) => {
       // Once a successor takes new connections, each open one ends after its next answer.
       if (this.#stoppedListening) res.setHeader('connection', 'close');
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' });
+        res.end();
+        return;
+      }
       if (req.url === '/metrics') {
-        registry.metrics().then(
+        this.#rendered().then(
           (text) => {
             res.writeHead(200, { 'content-type': registry.contentType });
-            res.end(text);
+            res.end(req.method === 'HEAD' ? undefined : text);
           },
           (err: Error) => {
             res.writeHead(500);
@@ -28,12 +47,27 @@ export class MetricsServer {
         );
       } else if (req.url === '/healthz') {
         res.writeHead(200);
-        res.end('ok\n');
+        res.end(req.method === 'HEAD' ? undefined : 'ok\n');
       } else {
         res.writeHead(404);
         res.end();
       }
     });
+  }
+
+  /** The registry's text, rendered again only when the last render is older than the interval. */
+  #rendered(): Promise<string> {
+    const nowMs = performance.now();
+    if (this.#render && nowMs - this.#renderedAtMs < this.#minRenderIntervalMs) return this.#render;
+    this.#renderedAtMs = nowMs;
+    this.renderCount++;
+    const render = this.#registry.metrics();
+    this.#render = render;
+    // A failed render is not cached.
+    render.catch(() => {
+      if (this.#render === render) this.#render = null;
+    });
+    return render;
   }
 
   listen(host: string, port: number): Promise<number> {
