@@ -1,5 +1,5 @@
 import { monotonicNs, Pacer, realTimeClock, wallClockUs, WireLimits, type PacerClock } from '@quell/protocol';
-import { AudioDeviceError, attach, createLinkSecurity, createPushSocket, MetricsServer, ReopenBackoff, SendQueue, StartupError, type LinkSpec, type Logger, type StageHandle, WavStreamReader } from '@quell/runtime';
+import { AudioDeviceError, attach, createLinkSecurity, createPushSocket, loopFailure, MetricsServer, ReopenBackoff, SendQueue, StartupError, type LinkSpec, type Logger, type StageHandle, WavStreamReader } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import { chunkFramesAt, type CaptureConfig } from './config.js';
 import { CaptureMetrics } from './metrics.js';
@@ -242,7 +242,11 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
   }
 
   const finished = config.source === 'device' ? runDevice() : run();
-  finished.catch((err: Error) => log.error({ err }, 'capture loop failed'));
+  const { failed, fail } = loopFailure();
+  finished.catch((err: Error) => {
+    log.error({ err }, 'capture loop failed');
+    fail(new Error(`the capture loop failed (${err.message})`));
+  });
   log.info({ endpoint: router ? router.controlEndpoint : config.endpoint, routed, dryEndpoint: config.dryEndpoint || undefined, metricsPort, source: config.source, pace: config.pace }, 'capture started');
 
   let closed: Promise<void> | null = null;
@@ -251,6 +255,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
     info: router ? { control: router.controlEndpoint, metricsPort } : { endpoint: socket?.lastEndpoint ?? config.endpoint, metricsPort },
     metrics,
     finished,
+    failed,
     close() {
       closed ??= (async () => {
         stopping = true;

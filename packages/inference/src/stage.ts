@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { decodeFrame, FrameFlags } from '@quell/protocol';
-import { attach, createLinkSecurity, createPullSocket, createPushSocket, MetricsServer, quiet, SendQueue, StartupError, type Logger, type StageHandle } from '@quell/runtime';
+import { attach, createLinkSecurity, createPullSocket, createPushSocket, loopFailure, MetricsServer, quiet, SendQueue, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { InferenceConfig } from './config.js';
 import { NodeControl } from './control/node-control.js';
 import { InferenceMetrics } from './metrics.js';
@@ -140,8 +140,10 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
     });
   }
 
+  const { failed, fail } = loopFailure();
   const loop = receive().catch((err: Error) => {
     log.error({ err }, 'inference receive loop failed');
+    fail(new Error(`the receive loop failed (${err.message})`));
   });
   if (control) {
     // Ready (pm2's signal, `quell process`) only once serving: a candidate waits for its swap to complete.
@@ -160,6 +162,7 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
     metricsPort,
     info: { metricsPort, model: processor.name, node },
     done,
+    failed,
     metrics,
     close() {
       closed ??= (async () => {

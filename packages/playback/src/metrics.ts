@@ -13,7 +13,7 @@ export interface DeviceMetricsView {
   readonly trimPpm: number;
 }
 
-export const PLAYBACK_DROP_REASONS = ['late', 'duplicate', 'overflow', 'resync', 'stale'] as const;
+export const PLAYBACK_DROP_REASONS = ['late', 'duplicate', 'overflow', 'resync', 'stale', 'mismatch', 'format', 'stream-cap', 'stream-rate', 'unplayable', 'device-busy'] as const;
 export type PlaybackDropReason = (typeof PLAYBACK_DROP_REASONS)[number];
 
 /** One stream's counters (its StreamPlayout bumps them beside the stage totals). */
@@ -52,6 +52,8 @@ export class PlaybackMetrics {
   lastInputMs = 0;
   /** Gaps longer than the stall threshold in a stream's input. */
   inputStalls = 0;
+  /** Times a stream's playout clock fell so far behind that it skipped ahead instead of catching up. */
+  clockResets = 0;
   /** Dry-path chunks (FrameFlags.DRY) received; not in chunksReceived. */
   dryChunksReceived = 0;
   /** Missing processed chunks played as the aligned dry signal (--conceal dry). */
@@ -83,6 +85,7 @@ export class PlaybackMetrics {
     s.gauge('quell_playback_streams_active', () => jitter.streamCount);
     s.gauge('quell_playback_input_idle_seconds', () => (jitter.streamCount > 0 && this.lastInputMs > 0 ? (performance.now() - this.lastInputMs) / 1000 : 0));
     s.counter('quell_playback_input_stalls_total', () => this.inputStalls);
+    s.counter('quell_playback_clock_resets_total', () => this.clockResets);
     s.counter('quell_playback_dry_chunks_received_total', () => this.dryChunksReceived);
     s.counterByLabel('quell_playback_dry_drops_total', this.dryDrops);
     s.counter('quell_playback_dry_concealed_chunks_total', () => this.dryConcealed);

@@ -1,11 +1,19 @@
 import { decodeFrame, FrameFlags, Pacer, realTimeClock, type FrameHeader, type PacerClock } from '@quell/protocol';
-import { attach, createLinkSecurity, createPullSocket, MetricsServer, notifyParent, quiet, StartupError, type Logger, type StageHandle } from '@quell/runtime';
+import { attach, createLinkSecurity, createPullSocket, loopFailure, MetricsServer, notifyParent, quiet, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { PlaybackConfig } from './config.js';
 import { DevicePlayout } from './drift/device-playout.js';
 import { StreamPlayout, type StreamSummary } from './jitter/stream-playout.js';
 import { PlaybackMetrics } from './metrics.js';
 import type { ChunkSink } from './sinks/chunk-sink.js';
 import { createSink } from './sinks/create-sink.js';
+import { StreamAdmission } from './streams/stream-admission.js';
+
+/** A clocked stream's first chunk must last this long: its clock ticks once per chunk. */
+const MIN_CLOCKED_CHUNK_S = 0.001;
+/** A playout clock further behind than this (the process was held up) skips ahead instead of ticking through the backlog. */
+const MAX_CLOCK_BEHIND_NS = 200e6;
+/** A stream the sink refused is not tried again for this long. */
+const UNPLAYABLE_FOR_MS = 5000;
 
 export interface PlaybackStage extends StageHandle {
   readonly metricsPort: number;
@@ -66,7 +74,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     await devicePlayout.start();
   }
   const clockLoops = new Set<Promise<void>>();
-  const unplayable = new Set<number>();
+  const admission = new StreamAdmission({ maxStreams: config.maxStreams, maxNewStreamsPerS: config.maxNewStreamsPerS, minChunkS: clocked ? MIN_CLOCKED_CHUNK_S : 0, unplayableForMs: UNPLAYABLE_FOR_MS });
   /** Streams whose dry chunks were refused for their format (logged once each). */
   const dryFormatLogged = new Set<number>();
   let closing = false;
@@ -87,12 +95,23 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
   }
 
   async function runClock(stream: StreamPlayout, chunkFrames: number): Promise<void> {
-    const pacer = new Pacer(clock, chunkFrames, stream.sampleRateHz);
+    let pacer = new Pacer(clock, chunkFrames, stream.sampleRateHz);
     while (!closing && streams.get(stream.streamId) === stream && !stream.finished) {
-      await pacer.next();
+      if ((await pacer.next()) > MAX_CLOCK_BEHIND_NS) {
+        metrics.clockResets++;
+        pacer = new Pacer(clock, chunkFrames, stream.sampleRateHz);
+      }
       stream.tick();
+      // A pacer that is behind resolves in a microtask: yield every tick so receiving and /metrics always get their turn.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     await finish(stream);
+  }
+
+  /** Device sink: another stream is live on the device (it sent something within --device-takeover-ms). */
+  function deviceBusy(nowMs: number): boolean {
+    for (const [id, seen] of lastSeenMs) if (streams.has(id) && nowMs - seen < config.deviceTakeoverMs) return true;
+    return false;
   }
 
   async function openStream(h: FrameHeader): Promise<StreamPlayout> {
@@ -100,7 +119,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     let stream: StreamPlayout;
     let sink: ChunkSink;
     if (devicePlayout) {
-      // One stream plays on the device at a time: a new one replaces the old.
+      // One stream plays on the device at a time: a new one takes over only from a stream gone quiet (deviceBusy).
       for (const old of [...streams.values()]) await finish(old);
       const chunkFrames = Math.max(1, h.frameCount);
       // Start playing once the jitter buffer holds the smallest target; the drift corrector takes it from there.
@@ -159,17 +178,24 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
       metrics.chunksReceived++;
       let stream = streams.get(h.stream);
       if (stream && (stream.sampleRateHz !== h.sampleRateHz || stream.channelCount !== h.channelCount)) {
-        await finish(stream);
-        stream = undefined;
+        // A format change inside a stream is refused: reopening would restart (or truncate) its file or device stream.
+        stream.refuse('format');
+        continue;
       }
       if (!stream) {
-        if (unplayable.has(h.stream)) continue;
+        const nowMs = performance.now();
+        const refusal = devicePlayout && deviceBusy(nowMs) ? 'device-busy' : admission.admit(h, streams.size, nowMs);
+        if (refusal) {
+          metrics.drops[refusal]++;
+          continue;
+        }
         try {
           stream = await openStream(h);
         } catch (err) {
-          // A stream the device cannot play (other rate, too many channels): counted and logged once, its chunks ignored.
-          unplayable.add(h.stream);
+          // A stream the device cannot play (other rate, too many channels): counted, logged, its chunks dropped for a while.
+          admission.markUnplayable(h.stream, nowMs);
           metrics.sinkErrors++;
+          metrics.drops.unplayable++;
           log.error({ err: (err as Error).message, streamId: h.stream }, 'cannot play stream');
           continue;
         }
@@ -185,7 +211,11 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     }
   }
 
-  const loop = receive().catch((err: Error) => log.error({ err }, 'playback receive loop failed'));
+  const { failed, fail } = loopFailure();
+  const loop = receive().catch((err: Error) => {
+    log.error({ err }, 'playback receive loop failed');
+    fail(new Error(`the receive loop failed (${err.message})`));
+  });
   const housekeeping = setInterval(() => {
     const cutoff = performance.now() - config.streamIdleTimeoutS * 1000;
     for (const [id, seen] of lastSeenMs) {
@@ -202,6 +232,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     metricsPort,
     info: { endpoint: input.lastEndpoint ?? config.endpoint, metricsPort },
     metrics,
+    failed,
     close() {
       closed ??= (async () => {
         clearInterval(housekeeping);

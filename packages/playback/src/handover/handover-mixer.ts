@@ -13,7 +13,10 @@ export interface MixTarget {
  * - `mixed`: it was the second half of a crossfade chunk, now mixed in place;
  * - `replaced`: it took over a slot the other node had filled (it is the preferred one);
  * - `overlap`: the other node's copy is the one to play, this one is not needed;
- * - `fallback`: it came too late, so the other node's copy (or concealment) played.
+ * - `fallback`: it came too late, so the other node's copy (or concealment) played;
+ * - `mismatch`: its frame count differs from the copy already buffered (two models
+ *   with different latency end a stream on chunks of their own length, or a
+ *   hostile sender), so it can neither be mixed nor replace it: the buffered copy plays.
  */
 export type MixStatus = string;
 
@@ -83,8 +86,9 @@ export class HandoverMixer {
     }
     const holder = this.#slotSeq[index] === seq ? this.#slotNode[index] : undefined;
     if (holder === node || holder === MIXED) return holder === MIXED ? 'overlap' : 'duplicate';
+    if (existing.frameCount !== frameCount) return 'mismatch';
     const preferred = this.#preferred(w!, seq);
-    if (preferred === undefined && existing.frameCount === frameCount && (node === w!.to || node === w!.from)) {
+    if (preferred === undefined && (node === w!.to || node === w!.from)) {
       const oldSamples = node === w!.to ? existing.samples : samples;
       const newSamples = node === w!.to ? samples : existing.samples;
       target.replace(seq, this.#mix(w!, seq, oldSamples, newSamples, frameCount));

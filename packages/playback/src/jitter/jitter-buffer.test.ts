@@ -148,3 +148,19 @@ describe('JitterBuffer.dropOldest', () => {
     assert.equal(jb.dropOldest(2), 0, 'already there');
   });
 });
+
+describe('JitterBuffer memory', () => {
+  it("releases a played chunk's samples at the next read, and dropped ones at once; buffered ones are kept", () => {
+    const jb = buffer({ prefillChunks: 1 });
+    for (let seq = 0; seq < 5; seq++) write(jb, seq);
+    const first = jb.readClocked().chunk!;
+    assert.equal(first.samples.length, 4, 'valid until the next read');
+    const second = jb.readClocked().chunk!;
+    assert.equal(first.samples.length, 0, 'released once played');
+    assert.equal(second.samples.length, 4);
+    assert.equal(jb.dropOldest(1), 2);
+    assert.equal(jb.peek(4)!.samples.length, 4, 'the newest stays buffered');
+    jb.readClocked();
+    assert.equal(second.samples.length, 0);
+  });
+});

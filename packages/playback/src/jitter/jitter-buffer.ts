@@ -49,6 +49,8 @@ export interface JitterBufferOptions {
  * only a sender that restarted its seq (e.g. capture restarted by pm2 within
  * `capacityChunks` of the old position) gives this.
  */
+const NO_SAMPLES = new Float32Array(0);
+
 export class JitterBuffer {
   readonly #slots: BufferedChunk[];
   readonly #options: JitterBufferOptions;
@@ -63,13 +65,15 @@ export class JitterBuffer {
   #maxHoldChunks = 0;
   /** Newest capture time written since the last reset, µs: tells a restarted sender from late chunks. */
   #newestCaptureUs = 0;
+  /** The slot the last read handed out: its samples are released at the next read (the caller is done with them by then). */
+  #handedOut: BufferedChunk | null = null;
 
   constructor(options: JitterBufferOptions) {
     if (options.capacityChunks < 2) throw new TypeError('capacityChunks must be at least 2');
     this.#options = options;
     this.#slots = Array.from({ length: options.capacityChunks }, () => ({
       seq: 0,
-      samples: new Float32Array(0),
+      samples: NO_SAMPLES,
       frameCount: 0,
       captureTimeUs: 0,
       delayFrames: 0,
@@ -105,7 +109,7 @@ export class JitterBuffer {
   #reset(seq: number): void {
     for (const s of this.#slots) {
       s.present = false;
-      s.samples = new Float32Array(0);
+      s.samples = NO_SAMPLES;
     }
     this.#buffered = 0;
     this.#nextSeq = seq;
@@ -163,10 +167,10 @@ export class JitterBuffer {
     return slot.present && slot.seq === seq ? slot : null;
   }
 
-  /** Swaps the samples of the buffered chunk for `seq` (same frame count); false when it is not buffered. */
+  /** Swaps the samples of the buffered chunk for `seq`; false when it is not buffered or `samples` has another length. */
   replace(seq: number, samples: Float32Array): boolean {
     const slot = this.peek(seq);
-    if (!slot) return false;
+    if (!slot || slot.samples.length !== samples.length) return false;
     slot.samples = samples;
     return true;
   }
@@ -199,7 +203,9 @@ export class JitterBuffer {
     let dropped = 0;
     while (seqDiff(this.#nextSeq, target) > 0) {
       if (this.#expectedPresent()) {
-        this.#slot(this.#nextSeq).present = false;
+        const slot = this.#slot(this.#nextSeq);
+        slot.present = false;
+        slot.samples = NO_SAMPLES;
         this.#buffered--;
         dropped++;
       }
@@ -208,9 +214,20 @@ export class JitterBuffer {
     return dropped;
   }
 
+  /**
+   * Drops the reference to the samples handed out by the previous read: a
+   * chunk's memory (a view of its whole received message) goes once played,
+   * instead of living on in its slot until the slot is reused.
+   */
+  #releaseHandedOut(): void {
+    if (this.#handedOut && !this.#handedOut.present) this.#handedOut.samples = NO_SAMPLES;
+    this.#handedOut = null;
+  }
+
   /** Takes the expected chunk out of the buffer and advances. */
   #take(): BufferedChunk {
     const slot = this.#slot(this.#nextSeq);
+    this.#handedOut = slot;
     slot.present = false;
     this.#buffered--;
     this.#lastFrames = slot.frameCount;
@@ -234,6 +251,7 @@ export class JitterBuffer {
    * arrived), else `wait`. The chunk is valid until the next write to its slot.
    */
   readReady(): { status: ReadStatus; chunk: BufferedChunk | null } {
+    this.#releaseHandedOut();
     if (!this.#started || this.finished) return { status: 'wait', chunk: null };
     if (this.#expectedPresent()) {
       if (this.#isHeld()) return { status: 'wait', chunk: null };
@@ -250,6 +268,7 @@ export class JitterBuffer {
 
   /** Clocked read, once per chunk period. */
   readClocked(): { status: ReadStatus; chunk: BufferedChunk | null } {
+    this.#releaseHandedOut();
     if (!this.#started || this.finished) return { status: 'prefilling', chunk: null };
     if (this.#prefilling) {
       if (this.#buffered < this.#options.prefillChunks && this.#endSeq < 0) return { status: 'prefilling', chunk: null };

@@ -134,7 +134,7 @@ export class StreamPlayout {
     endOfStream: boolean,
     node?: string,
     handover?: HandoverInfo,
-  ): WriteStatus | 'stale' | 'overlap' {
+  ): WriteStatus | 'stale' | 'overlap' | 'mismatch' {
     this.#counts.chunksReceived++;
     const nowMs = performance.now();
     if (this.#stallThresholdMs > 0 && this.#lastReceiveMs >= 0 && nowMs - this.#lastReceiveMs > this.#stallThresholdMs) this.#metrics.inputStalls++;
@@ -150,6 +150,10 @@ export class StreamPlayout {
     this.#metrics.handoverFallbacks += this.#handover.fallbacks - fallbacksBefore;
     if (routed === 'mixed') this.#metrics.crossfades++;
     if (routed === 'mixed' || routed === 'replaced' || routed === 'overlap') return 'overlap';
+    if (routed === 'mismatch') {
+      this.#drop('mismatch', 1);
+      return 'mismatch';
+    }
     const status = (routed as WriteStatus | null) ?? this.jitter.write(seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
     if (status === 'late') this.#lateChunks++;
     if (status !== 'ok') this.#drop(status, 1);
@@ -216,6 +220,12 @@ export class StreamPlayout {
     if (!this.#dry) this.#concealer.conceal(out);
     else if (this.#dry.conceal(chunk?.seq ?? seqAdd(this.jitter.nextSeq, -1), out)) this.#metrics.dryConcealed++;
     this.#write(out, frames);
+  }
+
+  /** Counts a chunk of this stream that the stage refused before it reached the jitter buffer. */
+  refuse(reason: PlaybackDropReason): void {
+    this.#counts.chunksReceived++;
+    this.#drop(reason, 1);
   }
 
   #drop(reason: PlaybackDropReason, chunks: number): void {

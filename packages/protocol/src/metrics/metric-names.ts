@@ -71,7 +71,7 @@ export const METRICS = {
   quell_playback_chunks_played_total: spec('counter', 'Chunks written to the sink, concealment included'),
   quell_playback_audio_frames_played_total: spec('counter', 'Audio frames written to the sink, concealment included'),
   quell_playback_rejected_messages_total: spec('counter', 'Malformed messages playback ignored, by reason', ['reason']),
-  quell_playback_drops_total: spec('counter', 'Received chunks playback discarded, by reason (late, duplicate, overflow, stale); resync counts chunks that restarted a stream timeline (kept)', ['reason']),
+  quell_playback_drops_total: spec('counter', 'Received chunks playback discarded, by reason (late, duplicate, overflow, stale; mismatch: a second copy of a chunk with another frame count; format: another rate or channel count than its stream, or a first chunk too short to clock; stream-cap, stream-rate: too many streams, or new ones too fast; unplayable: the sink refused the stream a moment ago; device-busy: the device plays another stream); resync counts chunks that restarted a stream timeline (kept)', ['reason']),
   quell_playback_gaps_total: spec('counter', 'Chunks missing from the sequence, concealed with a fade'),
   quell_playback_underruns_total: spec('counter', 'Times the sink needed a chunk and the jitter buffer was empty'),
   quell_playback_latency_seconds: spec('histogram', 'End-to-end latency: time a chunk reaches the sink minus its capture time'),
@@ -91,6 +91,7 @@ export const METRICS = {
   quell_playback_crossfades_total: spec('counter', 'Chunks played as a crossfade of two inference nodes during a hand-over'),
   quell_playback_handover_fallbacks_total: spec('counter', 'Chunks of a hand-over played from the old node because the new node\'s chunk was not there in time'),
   quell_playback_input_idle_seconds: spec('gauge', 'Seconds since playback last received a chunk while a stream is open (0 when none is); grows during a stall upstream'),
+  quell_playback_clock_resets_total: spec('counter', 'Times a stream\'s playout clock fell more than 200 ms behind (the process was held up) and skipped ahead instead of catching up chunk by chunk'),
   quell_playback_input_stalls_total: spec('counter', 'Times a stream open in playback received nothing for longer than --stall-threshold-ms'),
   // playback, per stream (streams with a live jitter buffer and sink)
   quell_playback_stream_chunks_received_total: spec('counter', 'Valid chunks of each stream received by playback', ['stream']),

@@ -12,6 +12,25 @@ export interface StageHandle {
    * RETIRED_EXIT_CODE.
    */
   readonly done?: Promise<void>;
+  /**
+   * Resolves with the error when a loop the stage cannot do without (its
+   * receive loop, its source loop) has died: runStage then closes the stage and
+   * exits with LOOP_FAILED_EXIT_CODE so the supervisor restarts it, instead of
+   * leaving a process that is up, ready and deaf.
+   */
+  readonly failed?: Promise<Error>;
+}
+
+/** Exit code of a stage whose essential loop failed (`StageHandle.failed`): not in pm2's stop_exit_codes, so pm2 restarts it. */
+export const LOOP_FAILED_EXIT_CODE = 1;
+
+/** A stage's `failed` promise and the function its loops call when they die (the first call wins). */
+export function loopFailure(): { failed: Promise<Error>; fail(err: unknown): void } {
+  let fail: (err: unknown) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => {
+    fail = (err) => resolve(err instanceof Error ? err : new Error(String(err)));
+  });
+  return { failed, fail };
 }
 
 /** A start-up failure the user can fix (missing file, port in use...): one line, exit 2. */
@@ -61,6 +80,11 @@ export async function runStage(stage: string, start: () => Promise<StageHandle>)
   process.on('SIGINT', () => stop());
   process.on('SIGTERM', () => stop());
   void handle.done?.then(() => stop(RETIRED_EXIT_CODE), () => stop());
+  void handle.failed?.then((err) => {
+    if (stopping) return;
+    process.stderr.write(`quell ${stage}: ${err.message}: exiting with ${LOOP_FAILED_EXIT_CODE} so that it is restarted\n`);
+    stop(LOOP_FAILED_EXIT_CODE);
+  });
   // pm2 (wait_ready) and `quell process` both wait for this message.
   process.send?.('ready');
   notifyParent({ type: 'ready', stage, ...handle.info });
