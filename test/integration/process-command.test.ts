@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readWav } from '@quell/runtime';
+import { readWav, writeWav } from '@quell/runtime';
 import { tempDir } from '../helpers/pipeline.js';
 import { quell } from '../helpers/run.js';
-import { writeTestSignal } from '../helpers/signals.js';
+import { testSignal, writeTestSignal } from '../helpers/signals.js';
 
 describe('quell process', { timeout: 120_000 }, () => {
   it('processes a folder of files of different rates and channel counts in one call, outputs aligned and complete', async () => {
@@ -40,6 +40,24 @@ describe('quell process', { timeout: 120_000 }, () => {
     const out = await readWav(join(dir, 'out.wav'));
     assert.ok(out.samples.every((x, i) => x === Math.fround(input[i] * 0.5)));
   });
+
+  for (const [model, spike] of [['gtcrn', 1e30], ['dtln', 1e6], ['gtcrn', 1e6]] as const) {
+    it(`one ${spike.toExponential(0)} sample in a float WAV through ${model}: clipped to full scale and counted, every output sample finite, the second after it below 0 dBFS`, async () => {
+      const dir = await tempDir();
+      const input = testSignal(48_000, 3, 1);
+      const at = 48_000;
+      input[at] = spike;
+      await writeWav(join(dir, 'in.wav'), input, 48_000, 1, 'float32');
+      const result = await quell(['process', join(dir, 'in.wav'), join(dir, 'out.wav'), '--model', model, '--fast', '--json']);
+      assert.equal(result.code, 0, result.stderr);
+      const out = await readWav(join(dir, 'out.wav'));
+      assert.equal(out.frameCount, input.length);
+      assert.ok(out.samples.every(Number.isFinite), 'non-finite output');
+      let peak = 0;
+      for (let i = at; i < at + 48_000; i++) peak = Math.max(peak, Math.abs(out.samples[i]));
+      assert.ok(peak < 1, `peak ${peak} (${(20 * Math.log10(peak)).toFixed(1)} dBFS) in the second after the spike`);
+    });
+  }
 
   it('IN OUT with a folder as input asks for --out-dir (exit 2, one line)', async () => {
     const dir = await tempDir();

@@ -48,6 +48,8 @@ if (STAGES.includes(subcommand as StageName)) {
           inferenceArgs: opts.modelDir ? ['--model-dir', opts.modelDir] : [],
         });
         process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+        for (const f of summary.failed) process.stderr.write(`quell process: ${f.input}: ${f.reason}\n`);
+        if (summary.failed.length > 0) process.exitCode = 1;
       } catch (err) {
         fail(err);
       }

@@ -2,7 +2,7 @@ import { REJECT_REASONS } from '@quell/protocol';
 import { BucketCounts, StageHistogram, LATENCY_BUCKETS_S, StageRegistry, StreamSeries, streamCounter, streamCounterByLabel, streamGauge, streamHistogram, TIMING_BUCKETS_S, zapRejections, zeroCounts, type ReasonCounts } from '@quell/runtime';
 import type { OverloadCounts } from './runner/overload-guard.js';
 
-export const INFERENCE_DROP_REASONS = ['queue-full', 'injected', 'process-error', 'bad-stream', 'stale'] as const;
+export const INFERENCE_DROP_REASONS = ['queue-full', 'injected', 'process-error', 'bad-stream', 'stale', 'bad-output'] as const;
 
 /** One stream's counters (the model runner bumps them beside the stage totals). */
 export interface InferenceStreamCounts {
@@ -48,6 +48,8 @@ export class InferenceMetrics {
   readonly inputAge: StageHistogram;
   /** performance.now() of the last chunk received; 0 before the first. */
   lastInputMs = 0;
+  /** Input samples clipped to full scale before the model. */
+  clippedSamples = 0;
   /** The overload guard's counters (set by the model runner). */
   overload: OverloadCounts = { degraded: 0, degradedChunks: 0, transitions: 0 };
 
@@ -59,6 +61,7 @@ export class InferenceMetrics {
     s.counter('quell_inference_audio_frames_processed_total', () => this.audioFramesProcessed);
     s.counterByLabel('quell_inference_rejected_messages_total', this.rejected);
     s.counterByLabel('quell_inference_drops_total', this.drops);
+    s.counter('quell_inference_clipped_samples_total', () => this.clippedSamples);
     s.gauge('quell_inference_send_queue_depth_chunks', () => queue.depth);
     s.gauge('quell_inference_streams_active', () => this.activeStreams);
     s.gaugeByLabels('quell_inference_lsnr_db', () => [...this.lsnrByStream].map(([stream, db]) => [{ stream: String(stream) }, db]));

@@ -67,7 +67,7 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
     throw new StartupError('ERR_BIND', `cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (${err.message}): pick another --metrics-port`);
   });
   const streams = new StreamTable(processor, metrics.streams);
-  const runner = new ModelRunner(streams, queue, metrics, log, config.backpressure === 'block', new DropInjector(config.testDropRate), config);
+  const runner = new ModelRunner(streams, queue, metrics, log, config.backpressure === 'block', new DropInjector(config.testDropRate), config, processor.outputLimit);
   const idleTimer = setInterval(() => {
     streams.expire(performance.now() - config.streamIdleTimeoutS * 1000);
     metrics.activeStreams = streams.size;

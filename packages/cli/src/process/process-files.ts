@@ -27,6 +27,8 @@ export interface ProcessSummary {
   wallSeconds: number;
   realtimeFactor: number;
   outputs: string[];
+  /** Inputs whose output is not to be trusted, with why (the command then exits 1). */
+  failed: { input: string; reason: string }[];
 }
 
 interface StreamEnd extends StageMessage {
@@ -125,6 +127,11 @@ export async function processFiles(jobs: FileJob[], options: ProcessOptions): Pr
     );
     const drops = dropsOf(scraped[0], 'capture') + dropsOf(scraped[1], 'inference') + dropsOf(scraped[2], 'playback');
     const gaps = sumSamples(scraped[2], 'quell_playback_gaps_total');
+    const failed: ProcessSummary['failed'] = [];
+    for (let i = 0; i < jobs.length; i++) {
+      const badOutput = sumSamples(scraped[1], 'quell_inference_stream_drops_total', { stream: String(FIRST_STREAM_ID + i), reason: 'bad-output' });
+      if (badOutput > 0) failed.push({ input: jobs[i].input, reason: `the model gave non-finite or implausible output for ${badOutput} chunk(s), concealed in the output (check the input for absurd sample values)` });
+    }
     const outputs: string[] = [];
     for (let i = 0; i < jobs.length; i++) {
       await move(join(workDir, `stream-${FIRST_STREAM_ID + i}.wav`), jobs[i].output);
@@ -145,6 +152,7 @@ export async function processFiles(jobs: FileJob[], options: ProcessOptions): Pr
       wallSeconds,
       realtimeFactor: audioSeconds / wallSeconds,
       outputs,
+      failed,
     };
   } finally {
     progress.stop();

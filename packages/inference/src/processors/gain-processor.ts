@@ -1,4 +1,5 @@
 import type { Processor, ProcessorOptions, StreamProcessor } from './processor.js';
+import { DEFAULT_OUTPUT_LIMIT } from '../runner/sample-limits.js';
 import { checkStreamArgs } from './stream-args.js';
 
 class GainStream implements StreamProcessor {
@@ -20,11 +21,13 @@ export class GainProcessor implements Processor {
   readonly nativeRateHz = 0;
   readonly hopFrames = 1;
   readonly gain: number;
+  readonly outputLimit: number;
 
   constructor(options: Partial<ProcessorOptions> = {}) {
     const gain = options.gain ?? 0.5;
     if (!Number.isFinite(gain)) throw new TypeError(`gain must be a finite number, got ${gain}`);
     this.gain = gain;
+    this.outputLimit = Math.max(DEFAULT_OUTPUT_LIMIT, Math.abs(gain));
   }
 
   createStream(sampleRateHz: number, channelCount: number): StreamProcessor {

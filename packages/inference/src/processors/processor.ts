@@ -14,6 +14,12 @@ export interface Processor {
   /** The model's hop in native-rate frames (1 for sample-wise processors). */
   readonly hopFrames: number;
   /**
+   * Largest |output| sample that is plausible for input within ±1; beyond it
+   * (or non-finite) the stage resets the stream's state and drops the chunk.
+   * Default DEFAULT_OUTPUT_LIMIT (+12 dBFS).
+   */
+  readonly outputLimit?: number;
+  /**
    * Creates the state for one stream arriving at `sampleRateHz` with
    * `channelCount` interleaved channels. Throws `TypeError` for a rate or
    * channel count the processor cannot take.

@@ -5,6 +5,7 @@ import type { InferenceMetrics, InferenceStreamCounts } from '../metrics.js';
 import type { StreamState, StreamTable } from '../streams/stream-table.js';
 import type { DropInjector } from './drop-injector.js';
 import { OverloadGuard, RESET_MODEL, RUN_MODEL, type OverloadPolicy } from './overload-guard.js';
+import { DEFAULT_OUTPUT_LIMIT, limitInput, plausibleOutput } from './sample-limits.js';
 
 /** The real-time policies of the runner (see config.ts for each option). */
 export interface RunnerPolicyConfig {
@@ -39,8 +40,10 @@ export class ModelRunner {
   readonly #testModelLoadNs: number;
   /** Output of warm-up chunks, discarded. */
   readonly #warmScratch = new PrefixViews();
+  /** Largest plausible |output| sample of this model. */
+  readonly #outputLimit: number;
 
-  constructor(streams: StreamTable, queue: SendQueue, metrics: InferenceMetrics, log: Logger, blocking: boolean, dropInjector: DropInjector, policy?: RunnerPolicyConfig) {
+  constructor(streams: StreamTable, queue: SendQueue, metrics: InferenceMetrics, log: Logger, blocking: boolean, dropInjector: DropInjector, policy?: RunnerPolicyConfig, outputLimit = DEFAULT_OUTPUT_LIMIT) {
     this.#streams = streams;
     this.#queue = queue;
     this.#metrics = metrics;
@@ -58,6 +61,7 @@ export class ModelRunner {
       log,
     );
     this.#testModelLoadNs = (policy?.testModelLoadMs ?? 0) * 1e6;
+    this.#outputLimit = outputLimit;
     metrics.overload = this.#guard.counts;
   }
 
@@ -99,6 +103,7 @@ export class ModelRunner {
     const counts = stream.counts;
     if (counts !== known) counts.chunksReceived++;
     const startedNs = monotonicNs();
+    m.clippedSamples += limitInput(samples);
     const output = new Float32Array(samples.length);
     try {
       if ((plan & RUN_MODEL) !== 0) {
@@ -111,6 +116,17 @@ export class ModelRunner {
       counts.drops['process-error']++;
       if (this.#logOnce(header.stream)) this.#log.error({ streamId: header.stream, err }, 'model failed on a chunk (further failures of this stream are only counted)');
       return;
+    }
+    if (!plausibleOutput(output, this.#outputLimit)) {
+      // The model's state is poisoned (a NaN stays in a recurrent state for good): start it afresh. Playback conceals the chunk;
+      // the last one still goes, silent, so the stream ends where it should.
+      m.drops['bad-output']++;
+      counts.drops['bad-output']++;
+      if (this.#logOnce(header.stream)) this.#log.error({ streamId: header.stream, seq: header.seq }, 'model output was non-finite or implausible: stream state reset, chunk dropped (further ones are only counted)');
+      this.#streams.delete(header.stream);
+      if (!endOfStream) return;
+      output.fill(0);
+      stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, nowMs);
     }
     const elapsedS = (monotonicNs() - startedNs) / 1e9;
     m.chunkProcessing.record(elapsedS);
@@ -142,6 +158,7 @@ export class ModelRunner {
    */
   warmUp(header: FrameHeader, samples: Float32Array): boolean {
     let stream: StreamState;
+    this.#metrics.clippedSamples += limitInput(samples);
     try {
       stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, performance.now());
       stream.processor.process(samples, this.#warmScratch.prefix(samples.length));
