@@ -1,7 +1,6 @@
-import type { NodeRole } from '@quell/protocol';
+import type { NodeRole, StreamRoute } from '@quell/protocol';
 import { StageHistogram, StageRegistry, StreamSeries, streamCounter, streamCounterByLabel, TIMING_BUCKETS_S, zapRejections, zeroCounts, type ReasonCounts } from '@quell/runtime';
-import type { InferenceRouter } from './router/inference-router.js';
-import { CAPTURE_DROP_REASONS } from './sender/chunk-sender.js';
+import { CAPTURE_DROP_REASONS } from './sender/chunk-outlet.js';
 
 export { CAPTURE_DROP_REASONS };
 
@@ -12,6 +11,14 @@ const ROLES: readonly NodeRole[] = ['active', 'candidate', 'draining'];
 export interface CaptureStreamCounts {
   chunksSent: number;
   readonly drops: ReasonCounts<(typeof CAPTURE_DROP_REASONS)[number]>;
+}
+
+/** What the metrics read from the inference router (InferenceRouter has it), so metrics need not import the router. */
+export interface RouterMetricsView {
+  readonly counts: { readonly swaps: ReasonCounts<'completed' | 'rolled-back'>; readonly nodeFailures: number; readonly drainTimeouts: number };
+  readonly refused: ReasonCounts<string>;
+  nodeCount(role: NodeRole): number;
+  routes(): StreamRoute[];
 }
 
 /** Plain counters the capture loop increments; exported at scrape time. */
@@ -59,7 +66,7 @@ export class CaptureMetrics {
   }
 
   /** Routed mode: swaps, nodes and routes, read from the router at scrape time. */
-  addRouter(router: InferenceRouter): void {
+  addRouter(router: RouterMetricsView): void {
     const s = this.stage;
     s.counterByLabel('quell_capture_swaps_total', router.counts.swaps);
     s.counter('quell_capture_node_failures_total', () => router.counts.nodeFailures);

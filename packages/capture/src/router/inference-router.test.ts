@@ -7,7 +7,7 @@ import { afterEach, describe, it } from 'node:test';
 import { decodeControl, decodeFrame, encodeControl, encodeFrame, PROTOCOL_VERSION, type ControlMessage, type ControlOf, type FrameHeader } from '@quell/protocol';
 import { createCurveKeyPair, createDealerSocket, createLinkSecurity, createLogger, createPullSocket, LINK_SECURITY_OPTIONS, parseConfig, zapRejections, zeroCounts, type CurveSocketOptions, type LinkSecurity } from '@quell/runtime';
 import type * as zmq from 'zeromq';
-import { CAPTURE_DROP_REASONS } from '../sender/chunk-sender.js';
+import { CAPTURE_DROP_REASONS } from '../sender/chunk-outlet.js';
 import { InferenceRouter, type InferenceRouterOptions } from './inference-router.js';
 
 const FADE_CHUNKS = 3;

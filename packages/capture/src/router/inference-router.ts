@@ -1,7 +1,7 @@
 import { decodeControl, encodeControl, encodeHeader, FrameFlags, seqAdd, seqDiff, type ControlMessage, type FrameHeader, type HandoverInfo, type NodeRole, type NodeStatus, type StreamRoute, type SwapOutcome } from '@quell/protocol';
 import { ControlSender, createPushSocket, createRouterSocket, SendQueue, type CurveSocketOptions, type DedicatedServer, type Logger, type MessageParts } from '@quell/runtime';
 import type * as zmq from 'zeromq';
-import type { ChunkOutlet, DropReason } from '../sender/chunk-sender.js';
+import type { ChunkOutlet, DropReason } from '../sender/chunk-outlet.js';
 import { ControlGate, type ControlGateOptions } from './control-gate.js';
 import { StreamRing } from './stream-ring.js';
 
