@@ -13,7 +13,8 @@ import { StageProcess, type StageMessage } from '@quell/cli';
 import { encodeFrame, FrameFlags, type FrameHeader } from '@quell/protocol';
 import { createPushSocket, defaultLinkSecurity, readWav, scrapeMetrics, type LinkSecurity, type MetricSample } from '@quell/runtime';
 import { chunkHeader } from '../helpers/frames.js';
-import { metric, tempDir } from '../helpers/pipeline.js';
+import { metric } from '../helpers/pipeline.js';
+import { startPlaybackAlone } from '../helpers/playback-alone.js';
 
 interface Playback {
   process: StageProcess;
@@ -27,19 +28,15 @@ interface Playback {
 let security: LinkSecurity;
 
 async function startPlayback(args: string[]): Promise<Playback> {
-  const dir = await tempDir();
-  const ends = new Map<number, StageMessage>();
-  const process = new StageProcess('playback', ['--endpoint', 'tcp://127.0.0.1:*', '--output', join(dir, 'out-{stream}.wav'), '--metrics-port', '0', '--log-level', 'warn', ...args]);
-  process.onMessage((m) => m.type === 'stream-end' && ends.set(m.streamId as number, m));
-  const info = await process.ready;
+  const { process, endpoint, metricsUrl, dir, ends } = await startPlaybackAlone(args);
   const push = createPushSocket({ highWaterMarkChunks: 10_000, curve: security.curve[0] });
-  push.connect(String(info.endpoint));
+  push.connect(endpoint);
   return {
     process,
     push,
     dir,
     ends,
-    scrape: (timeoutMs = 2000) => scrapeMetrics(`http://127.0.0.1:${info.metricsPort}/metrics`, timeoutMs),
+    scrape: (timeoutMs = 2000) => scrapeMetrics(metricsUrl, timeoutMs),
     send: (header, samples) => push.send(encodeFrame(header, samples ?? new Float32Array(header.frameCount * header.channelCount).fill(0.1))),
   };
 }

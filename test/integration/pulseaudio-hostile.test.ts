@@ -5,7 +5,6 @@
 // stream id until restart. Now a live stream keeps the device, the intruder's
 // chunks are refused and counted, and an unplayable stream is tried again.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { StageProcess, type StageMessage } from '@quell/cli';

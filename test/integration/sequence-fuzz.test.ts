@@ -21,7 +21,8 @@ import type * as zmq from 'zeromq';
 import { StageProcess, type StageMessage } from '@quell/cli';
 import { encodeFrame, FrameFlags, Pacer, PROTOCOL_VERSION, realTimeClock, seqAdd, type FrameHeader } from '@quell/protocol';
 import { createPullSocket, createPushSocket, defaultLinkSecurity, readWav, scrapeMetrics, type LinkSecurity, type MetricSample } from '@quell/runtime';
-import { metric, tempDir } from '../helpers/pipeline.js';
+import { metric } from '../helpers/pipeline.js';
+import { startPlaybackAlone } from '../helpers/playback-alone.js';
 import { freePort } from '../helpers/ports.js';
 
 const SEED = Number(process.env.QUELL_FUZZ_SEED ?? 20_261_207);
@@ -102,19 +103,15 @@ interface Target {
 let security: LinkSecurity;
 
 async function startTarget(name: string, args: string[]): Promise<Target> {
-  const dir = await tempDir();
-  const ends = new Map<number, StageMessage>();
-  const process = new StageProcess('playback', ['--endpoint', 'tcp://127.0.0.1:*', '--output', join(dir, 'out-{stream}.wav'), '--metrics-port', '0', '--log-level', 'error', ...args]);
-  process.onMessage((m) => m.type === 'stream-end' && ends.set(m.streamId as number, m));
-  const info = await process.ready;
+  const { process, endpoint, metricsUrl, dir, ends } = await startPlaybackAlone(args, 'error');
   const push = createPushSocket({ highWaterMarkChunks: 10_000, curve: security.curve[0] });
   const good = createPushSocket({ highWaterMarkChunks: 10_000, curve: security.curve[0] });
   // A playback that died or hangs must fail the property at once, not block the sender.
   push.sendTimeout = 2000;
   good.sendTimeout = 2000;
-  push.connect(String(info.endpoint));
-  good.connect(String(info.endpoint));
-  return { name, process, push, good, metricsUrl: `http://127.0.0.1:${info.metricsPort}/metrics`, dir, ends };
+  push.connect(endpoint);
+  good.connect(endpoint);
+  return { name, process, push, good, metricsUrl, dir, ends };
 }
 
 /**
