@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -310,11 +310,15 @@ describe('InferenceRouter: admission (docs/SECURITY.md)', () => {
     r.offer(encodeFrame(h, new Float32Array(480)), h);
     const flooder = node('flood');
     const base = flooder.hello();
+    const fdsBefore = (await readdir('/proc/self/fd')).length;
     for (let i = 0; i < 300; i++) await flooder.send({ ...base, node: `flood-${i}` });
     const refusals = (): number => r.refused.busy + r.refused['swap-in-progress'] + r.refused['node-cap'];
     for (let i = 0; i < 200 && (refusals() < 299 || r.nodes().length < 2); i++) await sleep(10);
     assert.deepEqual(r.nodes().map((n) => n.role).sort(), ['active', 'candidate'], 'one candidate: the swap it started blocks the rest');
     assert.equal(refusals(), 299, JSON.stringify(r.refused));
+    // One data socket more (the candidate's), not 300: at 6ab8ae7 the flood left orphaned candidates, each with a bound port.
+    const fdsAfter = (await readdir('/proc/self/fd')).length;
+    assert.ok(fdsAfter - fdsBefore <= 10, `fds ${fdsBefore} -> ${fdsAfter}`);
   });
 
   it('a hello without a data key is refused when CURVE is on', async () => {
