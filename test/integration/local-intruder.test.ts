@@ -121,6 +121,7 @@ describe('an outsider on this machine against the default deployment', { timeout
 
   it('an insider sending 4 messages of 256 MiB to playback and to capture is cut off at the size caps: RSS +< 64 MiB, the real stream keeps playing', async () => {
     const [capBefore, pbBefore] = await Promise.all([pipeline.scrape('capture'), pipeline.scrape('playback')]);
+    const appsBefore = await pipeline.apps();
     const security = await defaultLinkSecurity('test', [
       { endpoint: String(pipeline.env.QUELL_PLAYBACK_ENDPOINT), mode: 'connect' },
       { endpoint: String(pipeline.env.QUELL_CAPTURE_CONTROL), mode: 'connect' },
@@ -148,6 +149,14 @@ describe('an outsider on this machine against the default deployment', { timeout
       // clocked stream beside it feels (2 gaps seen in CI); what the receivers do is bounded by the RSS checks above.
       const played = at(pb, 'quell_playback_latency_seconds_count') - at(pbBefore, 'quell_playback_latency_seconds_count');
       assert.ok(played >= 200, `the real stream played only ${played} chunks meanwhile`);
+      // Cut-off peers once made zeromq.js's receive fail with EAGAIN, which ended playback's receive loop (and capture's
+      // control loop): both stages must still be the same processes, still hearing their peers.
+      const appsAfter = await pipeline.apps();
+      for (const stage of ['capture', 'playback', 'inference'] as const) assert.equal(appsAfter.get(stage)!.pid, appsBefore.get(stage)!.pid, `${stage} restarted`);
+      await sleep(1500);
+      const capLater = await pipeline.scrape('capture');
+      assert.equal(at(capLater, 'quell_capture_inference_nodes', { role: 'active' }), 1, 'the node still heartbeats to capture');
+      assert.equal(at(capLater, 'quell_capture_node_failures_total') - at(capBefore, 'quell_capture_node_failures_total'), 0, 'capture lost its node');
     } finally {
       push.close();
       dealer.close();

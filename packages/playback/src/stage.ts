@@ -1,5 +1,5 @@
 import { decodeFrame, FrameFlags, Pacer, realTimeClock, type FrameHeader, type PacerClock } from '@quell/protocol';
-import { attach, createLinkSecurity, createPullSocket, loopFailure, MetricsServer, notifyParent, quiet, StartupError, type Logger, type StageHandle } from '@quell/runtime';
+import { attach, createLinkSecurity, createPullSocket, loopFailure, MetricsServer, receiveMessages, notifyParent, quiet, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { PlaybackConfig } from './config.js';
 import { DevicePlayout } from './drift/device-playout.js';
 import { StreamPlayout, type StreamSummary } from './jitter/stream-playout.js';
@@ -164,7 +164,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
   }
 
   async function receive(): Promise<void> {
-    for await (const parts of input) {
+    for await (const parts of receiveMessages(input)) {
       const frame = decodeFrame(parts);
       if (!frame.ok) {
         metrics.rejected[frame.reason]++;
@@ -207,6 +207,11 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
       } else if (!clocked) {
         stream.drainReady();
         if (stream.finished) await finish(stream);
+        else {
+          // A file sink behind its disk: stop reading until it catches up, so the sender waits (--fast) instead of audio being lost.
+          const backlog = stream.sinkBacklog();
+          if (backlog) await backlog;
+        }
       }
     }
   }

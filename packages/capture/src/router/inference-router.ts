@@ -1,5 +1,5 @@
 import { decodeControl, encodeControl, encodeHeader, FrameFlags, seqAdd, seqDiff, type ControlMessage, type FrameHeader, type HandoverInfo, type NodeRole, type NodeStatus, type StreamRoute, type SwapOutcome } from '@quell/protocol';
-import { ControlSender, createPushSocket, createRouterSocket, SendQueue, type CurveSocketOptions, type DedicatedServer, type Logger, type MessageParts } from '@quell/runtime';
+import { ControlSender, createPushSocket, createRouterSocket, receiveMessages, SendQueue, type CurveSocketOptions, type DedicatedServer, type Logger, type MessageParts } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import type { ChunkOutlet, DropReason } from '../sender/chunk-outlet.js';
 import { ControlGate, type ControlGateOptions } from './control-gate.js';
@@ -313,7 +313,7 @@ export class InferenceRouter implements ChunkOutlet {
 
   async #receive(): Promise<void> {
     try {
-      for await (const [identity, payload] of this.#control) {
+      for await (const [identity, payload] of receiveMessages(this.#control)) {
         if (!this.#gate.admit(identity, performance.now())) continue;
         const message = decodeControl(payload);
         if (!message) {

@@ -1,5 +1,5 @@
 import { decodeControl, encodeControl, type ControlMessage, type ControlOf } from '@quell/protocol';
-import { ControlSender, createDealerSocket, QuellError, type CurveSocketOptions } from '@quell/runtime';
+import { ControlSender, createDealerSocket, QuellError, receiveMessages, type CurveSocketOptions } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 
 /**
@@ -24,7 +24,7 @@ export class ControlClient {
 
   async #receive(): Promise<void> {
     try {
-      for await (const [payload] of this.#socket) {
+      for await (const [payload] of receiveMessages(this.#socket)) {
         const m = decodeControl(payload);
         if (m) for (const w of [...this.#waiters]) w(m);
       }

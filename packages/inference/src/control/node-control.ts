@@ -1,5 +1,5 @@
 import { decodeControl, encodeControl, seqAdd, seqDiff, type ControlMessage, type FrameHeader, type NodeRole } from '@quell/protocol';
-import { ControlSender, createDealerSocket, type CurveSocketOptions, type Logger } from '@quell/runtime';
+import { ControlSender, createDealerSocket, receiveMessages, type CurveSocketOptions, type Logger } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 
 export interface NodeControlOptions {
@@ -172,7 +172,7 @@ export class NodeControl {
 
   async #receive(): Promise<void> {
     try {
-      for await (const [payload] of this.#socket) {
+      for await (const [payload] of receiveMessages(this.#socket)) {
         const m = decodeControl(payload);
         if (!m) continue;
         switch (m.type) {

@@ -160,6 +160,11 @@ export class StreamPlayout {
     return status;
   }
 
+  /** The sink's back-pressure (a file sink behind its disk): a promise to await before taking more input, or null. */
+  sinkBacklog(): Promise<void> | null {
+    return this.#sink.backlog?.() ?? null;
+  }
+
   /** Arrival-driven: plays everything that is ready. */
   drainReady(): void {
     for (;;) {

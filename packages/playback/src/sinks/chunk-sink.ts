@@ -8,6 +8,12 @@ export interface ChunkSink {
   readonly framesWritten: number;
   /** Write or finalise failures so far. */
   readonly errorCount: number;
+  /**
+   * A promise to wait on before writing more, while the sink is behind (a file
+   * sink's disk); null when it is not. Arrival-driven playout awaits it, which
+   * back-pressures the sender instead of losing audio. Clocked sinks never wait.
+   */
+  backlog?(): Promise<void> | null;
   /** Flushes and finalises. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -32,6 +32,10 @@ export class WavFileSink implements ChunkSink {
     return this.#writer.errorCount + (this.#writer.droppedFrames > 0 ? 1 : 0);
   }
 
+  backlog(): Promise<void> | null {
+    return this.#writer.backlog();
+  }
+
   write(samples: Float32Array): void {
     if (this.#trimRemaining > 0) {
       const frames = samples.length / this.#channelCount;

@@ -2,16 +2,21 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { buildWavHeader, WAV_HEADER_BYTES, type WavSampleFormat } from './wav-header.js';
 
 const BLOCK_BYTES = 256 * 1024;
+/** Blocks kept for reuse; more are made while the disk lags, and their number is what back-pressure watches. */
 const BLOCK_COUNT = 4;
 /** RIFF sizes are u32: stop appending before the file becomes unreadable. */
 const MAX_DATA_BYTES = 0xffff_ffff - WAV_HEADER_BYTES - BLOCK_BYTES;
 
 /**
  * Streams interleaved float32 chunks to a WAV file without blocking the
- * caller: `write()` copies into one of a few preallocated blocks, full blocks
- * are written asynchronously, and `close()` flushes and patches the RIFF
- * sizes so the file is valid. If the disk falls behind by every block, the
- * chunk is not written and `droppedFrames` grows.
+ * caller: `write()` copies into a preallocated block, full blocks are written
+ * asynchronously in order, and `close()` flushes and patches the RIFF sizes
+ * so the file is valid. Nothing is ever dropped for a slow disk: while every
+ * block is still being written, `write()` takes a new one, and `backlog()`
+ * tells the caller to wait (`quell process --fast` then back-pressures the
+ * whole pipeline instead of losing audio; at 6ab8ae7 the writer dropped the
+ * rest of the chunk and counted it where no summary looked). Only a file
+ * about to pass 4 GiB refuses frames, counted in `droppedFrames`.
  */
 export class WavFileWriter {
   readonly path: string;
@@ -19,19 +24,22 @@ export class WavFileWriter {
   readonly channelCount: number;
   readonly format: WavSampleFormat;
   readonly #file: FileHandle;
-  readonly #blocks: Buffer[] = [];
-  readonly #busy: boolean[] = [];
-  #active = 0;
+  /** Blocks free to fill. */
+  readonly #free: Buffer[] = [];
+  #active: Buffer;
   #fill = 0;
   #fileOffset = WAV_HEADER_BYTES;
   #pending = new Set<Promise<void>>();
+  #drainWaiters: (() => void)[] = [];
   #closed = false;
   /** Audio frames accepted (written or about to be). */
   framesWritten = 0;
-  /** Audio frames refused because the disk fell behind or the file hit 4 GiB. */
+  /** Audio frames refused because the file hit 4 GiB. */
   droppedFrames = 0;
   /** Asynchronous write failures. */
   errorCount = 0;
+  /** Blocks made beyond the preallocated ones because the disk lagged. */
+  spilledBlocks = 0;
 
   private constructor(path: string, file: FileHandle, sampleRateHz: number, channelCount: number, format: WavSampleFormat) {
     this.path = path;
@@ -39,10 +47,8 @@ export class WavFileWriter {
     this.sampleRateHz = sampleRateHz;
     this.channelCount = channelCount;
     this.format = format;
-    for (let i = 0; i < BLOCK_COUNT; i++) {
-      this.#blocks.push(Buffer.alloc(BLOCK_BYTES));
-      this.#busy.push(false);
-    }
+    for (let i = 1; i < BLOCK_COUNT; i++) this.#free.push(Buffer.alloc(BLOCK_BYTES));
+    this.#active = Buffer.alloc(BLOCK_BYTES);
   }
 
   static async create(path: string, sampleRateHz: number, channelCount: number, format: WavSampleFormat = 'float32'): Promise<WavFileWriter> {
@@ -53,6 +59,16 @@ export class WavFileWriter {
 
   get #bytesPerSample(): number {
     return this.format === 'float32' ? 4 : 2;
+  }
+
+  /**
+   * Resolves once at most `BLOCK_COUNT` blocks wait for the disk; null when
+   * none too many do. A caller that can wait (an arrival-driven file sink)
+   * awaits it before taking more input, which bounds the memory here.
+   */
+  backlog(): Promise<void> | null {
+    if (this.#pending.size <= BLOCK_COUNT) return null;
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
   /** Appends interleaved samples (length a multiple of channelCount). */
@@ -66,11 +82,7 @@ export class WavFileWriter {
     }
     let i = 0;
     while (i < samples.length) {
-      if (this.#busy[this.#active]) {
-        this.droppedFrames += (samples.length - i) / this.channelCount;
-        return;
-      }
-      const block = this.#blocks[this.#active];
+      const block = this.#active;
       const room = (BLOCK_BYTES - this.#fill) / this.#bytesPerSample;
       const n = Math.min(room, samples.length - i);
       if (this.format === 'float32') {
@@ -90,15 +102,19 @@ export class WavFileWriter {
 
   #flushActive(): void {
     if (this.#fill === 0) return;
-    const index = this.#active;
+    const block = this.#active;
     const length = this.#fill;
     const position = this.#fileOffset;
-    this.#busy[index] = true;
     this.#fileOffset += length;
-    this.#active = (this.#active + 1) % BLOCK_COUNT;
     this.#fill = 0;
+    const next = this.#free.pop();
+    if (next) this.#active = next;
+    else {
+      this.#active = Buffer.alloc(BLOCK_BYTES);
+      this.spilledBlocks++;
+    }
     const done = this.#file
-      .write(this.#blocks[index], 0, length, position)
+      .write(block, 0, length, position)
       .then(
         () => undefined,
         () => {
@@ -106,8 +122,9 @@ export class WavFileWriter {
         },
       )
       .finally(() => {
-        this.#busy[index] = false;
         this.#pending.delete(done);
+        if (this.#free.length < BLOCK_COUNT) this.#free.push(block);
+        if (this.#pending.size <= BLOCK_COUNT) for (const w of this.#drainWaiters.splice(0)) w();
       });
     this.#pending.add(done);
   }

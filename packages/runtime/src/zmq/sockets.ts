@@ -73,3 +73,31 @@ export function createRouterSocket(opts: { curve?: CurveSocketOptions }): zmq.Ro
 export function createDealerSocket(opts: { curve?: CurveSocketOptions; routingId?: string }): zmq.Dealer {
   return new zmq.Dealer({ linger: 100, sendHighWaterMark: 1000, receiveHighWaterMark: 1000, maxMessageSize: MAX_CONTROL_PART_BYTES, ...(opts.routingId ? { routingId: opts.routingId } : {}), ...curveOptions(opts.curve) });
 }
+
+/** What the stage can read from: a socket that receives and knows whether it is closed. */
+type ReceivingSocket = zmq.Readable & { readonly closed: boolean };
+
+/**
+ * Every message `socket` receives, until it is closed. libzmq can wake a
+ * reader for a message that is gone by the time it is read (a peer cut off
+ * mid-message, e.g. for breaking the size cap): receive() then fails with
+ * EAGAIN, which ends zeromq.js's own iterator. A stage looping on that
+ * iterator stopped hearing anyone after one oversized message; this one skips
+ * the EAGAIN (counted in `onSpuriousWake`) and goes on.
+ */
+export async function* receiveMessages(socket: ReceivingSocket, onSpuriousWake: () => void = () => undefined): AsyncGenerator<Buffer[]> {
+  for (;;) {
+    let parts: Buffer[];
+    try {
+      parts = await socket.receive();
+    } catch (err) {
+      if (socket.closed) return;
+      if ((err as { code?: string }).code !== 'EAGAIN') throw err;
+      onSpuriousWake();
+      // Never spin: let the event loop run before waiting again.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      continue;
+    }
+    yield parts;
+  }
+}
