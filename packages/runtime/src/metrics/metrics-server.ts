@@ -2,6 +2,12 @@ import { createServer, type Server } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
+/**
+ * After stopListening, how long close() lets the connections already open ask once more (and get `connection:
+ * close`) before it cuts them: a scraper reusing a pooled connection the moment it is cut gets a reset, not an answer.
+ */
+const STOPPED_LINGER_MS = 250;
+
 /** A scrape within this long of the last render gets that render again (every request within it shares one). */
 export const METRICS_MIN_RENDER_INTERVAL_MS = 100;
 
@@ -18,6 +24,7 @@ export class MetricsServer {
   readonly #minRenderIntervalMs: number;
   #closed = false;
   #stoppedListening = false;
+  #stoppedAtMs = 0;
   #render: Promise<string> | null = null;
   #renderedAtMs = -Infinity;
   /** Renders of the registry so far (a flood of scrapes must not raise it beyond one per interval). */
@@ -91,13 +98,18 @@ export class MetricsServer {
   stopListening(): void {
     if (this.#closed || !this.#server.listening) return;
     this.#stoppedListening = true;
+    this.#stoppedAtMs = performance.now();
     NetServer.prototype.close.call(this.#server);
   }
 
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
+    if (this.#stoppedListening) {
+      const lingerMs = this.#stoppedAtMs + STOPPED_LINGER_MS - performance.now();
+      if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+    }
     this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 }
