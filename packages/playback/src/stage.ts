@@ -99,6 +99,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     while (!closing && streams.get(stream.streamId) === stream && !stream.finished) {
       if ((await pacer.next()) > MAX_CLOCK_BEHIND_NS) {
         metrics.clockResets++;
+        stream.clockSkipped();
         pacer = new Pacer(clock, chunkFrames, stream.sampleRateHz);
       }
       stream.tick();

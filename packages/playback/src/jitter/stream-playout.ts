@@ -208,14 +208,8 @@ export class StreamPlayout {
     }
     const frames = this.jitter.concealFrames;
     if (frames === 0) return;
-    if (status === 'underrun') {
-      if (!this.#starved) {
-        this.#underruns++;
-        this.#metrics.underruns++;
-        this.#counts.underruns++;
-      }
-      this.#starved = true;
-    } else {
+    if (status === 'underrun') this.#countUnderrun();
+    else {
       this.#gaps++;
       this.#metrics.gaps++;
       this.#counts.gaps++;
@@ -225,6 +219,24 @@ export class StreamPlayout {
     if (!this.#dry) this.#concealer.conceal(out);
     else if (this.#dry.conceal(chunk?.seq ?? seqAdd(this.jitter.nextSeq, -1), out)) this.#metrics.dryConcealed++;
     this.#write(out, frames);
+  }
+
+  /**
+   * The playout clock skipped ahead (the process was held up for longer than
+   * its catch-up bound): the sink went without audio for that time, which is
+   * an underrun, counted once like any other.
+   */
+  clockSkipped(): void {
+    this.#countUnderrun();
+  }
+
+  #countUnderrun(): void {
+    if (!this.#starved) {
+      this.#underruns++;
+      this.#metrics.underruns++;
+      this.#counts.underruns++;
+    }
+    this.#starved = true;
   }
 
   /** Counts a chunk of this stream that the stage refused before it reached the jitter buffer. */
