@@ -1,4 +1,4 @@
-import type { NodeRole, StreamRoute } from '@quell/protocol';
+import type { NodeRole, StreamRoute, SwapOutcome } from '@quell/protocol';
 import { StageHistogram, StageRegistry, StreamSeries, streamCounter, streamCounterByLabel, TIMING_BUCKETS_S, zapRejections, zeroCounts, type ReasonCounts } from '@quell/runtime';
 import { CAPTURE_DROP_REASONS } from './sender/chunk-outlet.js';
 
@@ -15,7 +15,7 @@ export interface CaptureStreamCounts {
 
 /** What the metrics read from the inference router (InferenceRouter has it), so metrics need not import the router. */
 export interface RouterMetricsView {
-  readonly counts: { readonly swaps: ReasonCounts<'completed' | 'rolled-back'>; readonly nodeFailures: number; readonly drainTimeouts: number };
+  readonly counts: { readonly swaps: Record<SwapOutcome, number>; readonly nodeFailures: number; readonly drainTimeouts: number };
   readonly refused: ReasonCounts<string>;
   nodeCount(role: NodeRole): number;
   routes(): StreamRoute[];

@@ -96,15 +96,18 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
 
   async function runClock(stream: StreamPlayout, chunkFrames: number): Promise<void> {
     let pacer = new Pacer(clock, chunkFrames, stream.sampleRateHz);
+    const chunkNs = (chunkFrames / stream.sampleRateHz) * 1e9;
     while (!closing && streams.get(stream.streamId) === stream && !stream.finished) {
-      if ((await pacer.next()) > MAX_CLOCK_BEHIND_NS) {
+      const latenessNs = await pacer.next();
+      if (latenessNs > MAX_CLOCK_BEHIND_NS) {
         metrics.clockResets++;
         stream.clockSkipped();
         pacer = new Pacer(clock, chunkFrames, stream.sampleRateHz);
       }
       stream.tick();
-      // A pacer that is behind resolves in a microtask: yield every tick so receiving and /metrics always get their turn.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // A pacer a chunk or more behind resolves in a microtask: then yield, so receiving and /metrics get their turn.
+      // On time, it slept on a timer, which was a turn of the event loop already (no allocation per tick).
+      if (latenessNs >= chunkNs) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     await finish(stream);
   }

@@ -169,11 +169,6 @@ export class InferenceRouter implements ChunkOutlet {
     return this.#gate.refused;
   }
 
-  /** Control replies dropped (a peer gone or not reading, or too many waiting). */
-  get repliesDropped(): number {
-    return this.#sender.droppedCount;
-  }
-
   nodeCount(role: NodeRole): number {
     let n = 0;
     for (const link of this.#links.values()) if (link.role === role) n++;
