@@ -96,7 +96,6 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
 
   async function runClock(stream: StreamPlayout, chunkFrames: number): Promise<void> {
     let pacer = new Pacer(clock, chunkFrames, stream.sampleRateHz);
-    const chunkNs = (chunkFrames / stream.sampleRateHz) * 1e9;
     while (!closing && streams.get(stream.streamId) === stream && !stream.finished) {
       const latenessNs = await pacer.next();
       if (latenessNs > MAX_CLOCK_BEHIND_NS) {
@@ -105,9 +104,9 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
         pacer = new Pacer(clock, chunkFrames, stream.sampleRateHz);
       }
       stream.tick();
-      // A pacer a chunk or more behind resolves in a microtask: then yield, so receiving and /metrics get their turn.
-      // On time, it slept on a timer, which was a turn of the event loop already (no allocation per tick).
-      if (latenessNs >= chunkNs) await new Promise<void>((resolve) => setImmediate(resolve));
+      // A pacer that is behind resolves in a microtask: yield every tick so receiving and /metrics always get their turn.
+      // (Yielding only when a chunk behind saved a promise per tick but let a scrape flood cost 2 underruns in a fresh-clone run.)
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     await finish(stream);
   }
