@@ -1,4 +1,4 @@
-import { decodeControl, encodeControl, encodeHeader, FrameFlags, seqAdd, seqDiff, type ControlMessage, type FrameHeader, type HandoverInfo, type NodeRole, type NodeStatus, type StreamRoute, type SwapOutcome } from '@quell/protocol';
+import { decodeControl, encodeControl, encodeHeader, FrameFlags, seqAdd, seqSub, type ControlMessage, type FrameHeader, type HandoverInfo, type NodeRole, type NodeStatus, type StreamRoute, type SwapOutcome } from '@quell/protocol';
 import { ControlSender, createPushSocket, createRouterSocket, receiveMessages, SendQueue, type CurveSocketOptions, type DedicatedServer, type Logger, type MessageParts } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import type { ChunkOutlet, DropReason } from '../sender/chunk-outlet.js';
@@ -218,7 +218,7 @@ export class InferenceRouter implements ChunkOutlet {
     if (!active) result = 'no-node';
     else {
       const handover = swap?.streams.get(header.stream)?.handover;
-      const toActive = handover && seqDiff(handover.atSeq, header.seq) >= 0 ? this.#withHandover(header, parts[1], handover) : parts;
+      const toActive = handover && seqSub(header.seq, handover.atSeq) >= 0 ? this.#withHandover(header, parts[1], handover) : parts;
       result = active.queue.offer(toActive) ? null : 'queue-full';
     }
     if (header.flags & FrameFlags.END_OF_STREAM) this.#endStream(header.stream);
@@ -366,7 +366,7 @@ export class InferenceRouter implements ChunkOutlet {
       case 'progress': {
         const s = swap?.candidate === link ? swap.streams.get(m.stream) : undefined;
         if (!swap || !s?.handover) return;
-        if (seqDiff(seqAdd(s.handover.atSeq, s.handover.fadeChunks), m.seq) >= 0) {
+        if (seqSub(m.seq, seqAdd(s.handover.atSeq, s.handover.fadeChunks)) >= 0) {
           s.done = true;
           this.#maybeComplete(swap);
         }
@@ -586,7 +586,7 @@ export class InferenceRouter implements ChunkOutlet {
       const ring = this.#rings.get(stream);
       const done = swap.candidate.processed.get(stream);
       if (!s.handover || !ring || done === undefined) continue;
-      const lag = seqDiff(done, ring.nextSeq) - 1;
+      const lag = seqSub(ring.nextSeq, done) - 1;
       if (lag > o.maxLagChunks) return this.#abort(swap, `the candidate lags ${lag} chunks behind the live stream (limit ${o.maxLagChunks})`);
     }
   }

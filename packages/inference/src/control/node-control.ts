@@ -1,4 +1,4 @@
-import { decodeControl, encodeControl, seqAdd, seqDiff, type ControlMessage, type FrameHeader, type NodeRole } from '@quell/protocol';
+import { decodeControl, encodeControl, seqAdd, seqSub, type ControlMessage, type FrameHeader, type NodeRole } from '@quell/protocol';
 import { ControlSender, createDealerSocket, receiveMessages, type CurveSocketOptions, type Logger } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 
@@ -126,7 +126,7 @@ export class NodeControl {
     this.#lastSeq.set(stream, seq);
     if (warmUp) {
       const target = this.#warmTargets.get(stream);
-      if (target !== undefined && seqDiff(target, seq) >= 0) {
+      if (target !== undefined && seqSub(seq, target) >= 0) {
         this.#warmTargets.delete(stream);
         this.send({ type: 'warmed', node: this.#options.node, stream, seq });
       }
@@ -135,7 +135,7 @@ export class NodeControl {
     const h = header.handover;
     if (!h || h.to !== this.#options.node) return;
     const end = seqAdd(h.atSeq, h.fadeChunks);
-    if (seqDiff(end, seq) >= 0 && this.#progressSent.get(stream) !== end) {
+    if (seqSub(seq, end) >= 0 && this.#progressSent.get(stream) !== end) {
       this.#progressSent.set(stream, end);
       this.send({ type: 'progress', node: this.#options.node, stream, seq });
     }
@@ -190,7 +190,7 @@ export class NodeControl {
             break;
           case 'warm-up': {
             const done = this.#lastSeq.get(m.stream);
-            if (done !== undefined && seqDiff(m.lastSeq, done) >= 0) this.send({ type: 'warmed', node: this.#options.node, stream: m.stream, seq: done });
+            if (done !== undefined && seqSub(done, m.lastSeq) >= 0) this.send({ type: 'warmed', node: this.#options.node, stream: m.stream, seq: done });
             else this.#warmTargets.set(m.stream, m.lastSeq);
             break;
           }

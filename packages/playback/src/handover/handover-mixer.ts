@@ -1,4 +1,4 @@
-import { seqAdd, seqDiff, type HandoverInfo } from '@quell/protocol';
+import { seqAdd, seqSub, type HandoverInfo } from '@quell/protocol';
 import type { BufferedChunk } from '../jitter/jitter-buffer.js';
 
 /** The jitter-buffer calls the mixer needs (JitterBuffer implements them). */
@@ -68,7 +68,7 @@ export class HandoverMixer {
    */
   receive(target: MixTarget, node: string | undefined, handover: HandoverInfo | undefined, seq: number, samples: Float32Array, frameCount: number, captureTimeUs: number, delayFrames: number, endOfStream: boolean): MixStatus {
     if (handover) this.#learn(handover);
-    else if (this.#window && node === this.#window.from && seqDiff(this.#window.atSeq, seq) >= 0) this.#window = null;
+    else if (this.#window && node === this.#window.from && seqSub(seq, this.#window.atSeq) >= 0) this.#window = null;
     const w = this.#window;
     const index = seq % this.#slotSeq.length;
     const existing = node === undefined || !w ? null : target.peek(seq);
@@ -128,14 +128,14 @@ export class HandoverMixer {
 
   /** The node whose copy plays at `seq`; undefined inside the crossfade. */
   #preferred(w: HandoverInfo, seq: number): string | undefined {
-    if (seqDiff(w.atSeq, seq) < 0) return w.from;
-    if (seqDiff(seqAdd(w.atSeq, w.fadeChunks), seq) >= 0) return w.to;
+    if (seqSub(seq, w.atSeq) < 0) return w.from;
+    if (seqSub(seq, seqAdd(w.atSeq, w.fadeChunks)) >= 0) return w.to;
     return undefined;
   }
 
   /** Raised-cosine crossfade of one chunk: position k of fadeChunks, per frame. */
   #mix(w: HandoverInfo, seq: number, oldSamples: Float32Array, newSamples: Float32Array, frameCount: number): Float32Array {
-    const k = seqDiff(w.atSeq, seq);
+    const k = seqSub(seq, w.atSeq);
     const total = w.fadeChunks * frameCount;
     const ch = this.#channelCount;
     // The one allocation of a crossfade chunk (fadeChunks per hand-over): the jitter slot keeps a view of it.

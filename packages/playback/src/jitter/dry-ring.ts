@@ -1,4 +1,4 @@
-import { seqAdd, seqDiff } from '@quell/protocol';
+import { seqAdd, seqSub } from '@quell/protocol';
 
 /**
  * The last `capacityChunks` dry chunks of one stream (capture's unprocessed
@@ -42,11 +42,11 @@ export class DryRing {
       this.clear();
     }
     if (this.#newestSeq >= 0) {
-      const ahead = seqDiff(this.#newestSeq, seq);
+      const ahead = seqSub(seq, this.#newestSeq);
       // Far from everything held: a new timeline (capture restarted). Older within the ring is a reordered chunk.
       if (ahead >= capacity || ahead <= -capacity) this.clear();
     }
-    if (this.#newestSeq < 0 || seqDiff(this.#newestSeq, seq) > 0) this.#newestSeq = seq;
+    if (this.#newestSeq < 0 || seqSub(seq, this.#newestSeq) > 0) this.#newestSeq = seq;
     const slot = seq % capacity;
     this.#slotSeq[slot] = seq;
     this.#slotTs[slot] = ts;
@@ -84,7 +84,7 @@ export class DryRing {
     if (chunkFrames === 0) return false;
     const anchorTs = this.#slotTs[anchorSlot];
     // Stream position of the first frame wanted, relative to the anchor's first frame.
-    const offset = seqDiff(anchor, seq) * chunkFrames - delayFrames;
+    const offset = seqSub(seq, anchor) * chunkFrames - delayFrames;
     const k = Math.floor(offset / chunkFrames);
     let m = seqAdd(anchor, k);
     let at = offset - k * chunkFrames;

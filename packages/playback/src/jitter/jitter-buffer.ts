@@ -1,4 +1,4 @@
-import { seqAdd, seqDiff } from '@quell/protocol';
+import { seqAdd, seqSub } from '@quell/protocol';
 
 export type WriteStatus = 'ok' | 'late' | 'duplicate' | 'overflow' | 'resync';
 
@@ -99,7 +99,7 @@ export class JitterBuffer {
 
   /** True once the end-of-stream chunk has been read. */
   get finished(): boolean {
-    return this.#endSeq >= 0 && seqDiff(this.#endSeq, this.#nextSeq) > 0;
+    return this.#endSeq >= 0 && seqSub(this.#nextSeq, this.#endSeq) > 0;
   }
 
   #slot(seq: number): BufferedChunk {
@@ -125,7 +125,7 @@ export class JitterBuffer {
       this.#started = true;
       this.#reset(seq);
     }
-    const ahead = seqDiff(this.#nextSeq, seq);
+    const ahead = seqSub(seq, this.#nextSeq);
     if (ahead < 0) {
       if (-ahead < this.#slots.length && !this.#senderRestarted(seq, captureTimeUs)) return 'late';
       this.#reset(seq);
@@ -147,7 +147,7 @@ export class JitterBuffer {
     slot.endOfStream = endOfStream;
     slot.present = true;
     this.#buffered++;
-    if (seqDiff(this.#newestSeq, seq) > 0) this.#newestSeq = seq;
+    if (seqSub(seq, this.#newestSeq) > 0) this.#newestSeq = seq;
     if (endOfStream) this.#endSeq = seq;
     if (captureTimeUs > this.#newestCaptureUs) this.#newestCaptureUs = captureTimeUs;
     if (this.#lastFrames === 0) this.#lastFrames = frameCount;
@@ -155,7 +155,7 @@ export class JitterBuffer {
   }
 
   #senderRestarted(seq: number, captureTimeUs: number): boolean {
-    return seqDiff(this.#newestSeq, seq) < 0 && captureTimeUs > this.#newestCaptureUs;
+    return seqSub(seq, this.#newestSeq) < 0 && captureTimeUs > this.#newestCaptureUs;
   }
 
   /**
@@ -188,7 +188,7 @@ export class JitterBuffer {
 
   #isHeld(): boolean {
     if (!this.#hold || this.#endSeq >= 0) return false;
-    return seqDiff(this.#nextSeq, this.#newestSeq) < this.#maxHoldChunks && this.#hold(this.#nextSeq);
+    return seqSub(this.#newestSeq, this.#nextSeq) < this.#maxHoldChunks && this.#hold(this.#nextSeq);
   }
 
   /**
@@ -201,7 +201,7 @@ export class JitterBuffer {
   dropOldest(keepChunks: number): number {
     const target = seqAdd(this.#newestSeq, 1 - Math.max(1, keepChunks));
     let dropped = 0;
-    while (seqDiff(this.#nextSeq, target) > 0) {
+    while (seqSub(target, this.#nextSeq) > 0) {
       if (this.#expectedPresent()) {
         const slot = this.#slot(this.#nextSeq);
         slot.present = false;
@@ -257,7 +257,7 @@ export class JitterBuffer {
       if (this.#isHeld()) return { status: 'wait', chunk: null };
       return { status: 'ok', chunk: this.#take() };
     }
-    const behind = seqDiff(this.#nextSeq, this.#newestSeq);
+    const behind = seqSub(this.#newestSeq, this.#nextSeq);
     const endArrived = this.#endSeq >= 0;
     if (this.#buffered > 0 && (behind >= this.#options.reorderWindowChunks || endArrived)) {
       this.#skip();
