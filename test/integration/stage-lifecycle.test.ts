@@ -8,7 +8,7 @@ import { StageProcess } from '@quell/cli';
 import { readWav } from '@quell/runtime';
 import { startPipeline, tempDir } from '../helpers/pipeline.js';
 import { writeMono } from '../helpers/audio-fixtures.js';
-import { quell, REPO_ROOT } from '../helpers/run.js';
+import { quell, REPO_ROOT, run } from '../helpers/run.js';
 
 describe('stage start-up and shutdown', { timeout: 60_000 }, () => {
   const badStarts: [string, string[], RegExp][] = [
@@ -20,6 +20,16 @@ describe('stage start-up and shutdown', { timeout: 60_000 }, () => {
     ['playback', ['--sink', 'speaker'], /--sink.*file, null/],
     ['playback', ['--no-such-flag'], /--no-such-flag/],
   ];
+  for (const stage of ['capture', 'inference', 'playback'] as const) {
+    it(`node packages/${stage}/dist/main.js --help exits 0 listing every option (what the package README tells people to run)`, async () => {
+      const result = await run(process.execPath, [join(REPO_ROOT, 'packages', stage, 'dist', 'main.js'), '--help']);
+      assert.equal(result.code, 0, result.stderr);
+      const options = Object.keys((await import(`@quell/${stage}`))[`${stage.toUpperCase()}_OPTIONS`] as object);
+      assert.ok(options.length > 10);
+      for (const key of options) assert.match(result.stdout, new RegExp(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}\\b`), key);
+    });
+  }
+
   for (const [stage, args, message] of badStarts) {
     it(`${stage} ${args.join(' ')} exits 2 with one clear line`, async () => {
       const result = await quell([stage, ...args, '--metrics-port', '0']);

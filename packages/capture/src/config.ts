@@ -1,4 +1,4 @@
-import { bool, endpoint, LINK_SECURITY_OPTIONS, PROCESS_OPTIONS, list, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
+import { bool, ConfigError, endpoint, LINK_SECURITY_OPTIONS, PROCESS_OPTIONS, list, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
 
 /** Every capture option, declared once; flags and env names derive from the keys. */
 export const CAPTURE_OPTIONS = {
@@ -36,6 +36,12 @@ export const CAPTURE_OPTIONS = {
   drainTimeoutMs: num(3000, 'Routed mode: a draining inference node that has not said drained within this is dropped (its data socket closed), ms', { min: 100, max: 600_000 }),
   controlRatePerS: num(100, 'Routed mode: control messages one peer may send per second, sustained; beyond, refused and counted (rate-limited)', { min: 1, max: 100_000 }),
   controlBurst: num(300, 'Routed mode: control messages one peer may send at once (the rate limit\'s bucket)', { min: 1, max: 100_000, int: true }),
+  dataPorts: str(
+    '',
+    "Routed mode: the TCP ports capture binds each inference node's data socket on, a range like 40000-40015 holding at least --max-nodes ports (open them, and --control's, in a firewall between machines); '' = any free port",
+    /^(|\d{1,5}-\d{1,5})$/,
+    "must be '' or a port range like 40000-40015",
+  ),
   maxLagChunks: num(50, 'Routed mode: a candidate trailing the live stream by more than this many chunks rolls its swap back', { min: 1, max: 100_000, int: true }),
   dryEndpoint: str(
     '',
@@ -57,7 +63,19 @@ export type CaptureConfig = ConfigOf<typeof CAPTURE_OPTIONS>;
 export const CAPTURE_ENV_PREFIX = 'QUELL_CAPTURE';
 
 export function parseCaptureConfig(env: NodeJS.ProcessEnv, argv: string[]): CaptureConfig {
-  return parseConfig(CAPTURE_OPTIONS, CAPTURE_ENV_PREFIX, env, argv);
+  const config = parseConfig(CAPTURE_OPTIONS, CAPTURE_ENV_PREFIX, env, argv);
+  dataPortRange(config);
+  return config;
+}
+
+/** `--data-ports` as a range, or null for any free port; a ConfigError naming the fix when it cannot work. */
+export function dataPortRange(config: Pick<CaptureConfig, 'dataPorts' | 'maxNodes' | 'control'>): { first: number; last: number } | null {
+  if (config.dataPorts === '') return null;
+  const [first, last] = config.dataPorts.split('-').map(Number);
+  if (first < 1 || last > 65_535 || first > last) throw new ConfigError(`--data-ports ${config.dataPorts} is not a port range: give FIRST-LAST with 1 <= FIRST <= LAST <= 65535`);
+  if (last - first + 1 < config.maxNodes) throw new ConfigError(`--data-ports ${config.dataPorts} holds ${last - first + 1} ports, fewer than --max-nodes ${config.maxNodes}: widen the range or lower --max-nodes`);
+  if (!config.control.startsWith('tcp://')) throw new ConfigError(`--data-ports needs a tcp:// --control endpoint (got '${config.control}'): drop --data-ports or use tcp://`);
+  return { first, last };
 }
 
 /** Frames per chunk at `sampleRateHz` under this config. */

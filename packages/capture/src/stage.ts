@@ -1,7 +1,7 @@
 import { monotonicNs, Pacer, realTimeClock, wallClockUs, WireLimits, type PacerClock } from '@quell/protocol';
 import { AudioDeviceError, attach, createLinkSecurity, createPushSocket, loopFailure, MetricsServer, ReopenBackoff, SendQueue, StartupError, type LinkSpec, type Logger, type StageHandle, WavStreamReader } from '@quell/runtime';
 import type * as zmq from 'zeromq';
-import { chunkFramesAt, type CaptureConfig } from './config.js';
+import { chunkFramesAt, dataPortRange, type CaptureConfig } from './config.js';
 import { CaptureMetrics } from './metrics.js';
 import { InferenceRouter } from './router/inference-router.js';
 import type { ChunkOutlet } from './sender/chunk-outlet.js';
@@ -99,6 +99,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
         dataServer: (nodeKey) => security.dedicatedServer([nodeKey]),
         dataKeyRequired: security.enabled,
         maxNodes: config.maxNodes,
+        dataPorts: dataPortRange(config),
         drainTimeoutMs: config.drainTimeoutMs,
         gate: { ratePerS: config.controlRatePerS, burst: config.controlBurst, maxPeers: 256, maxWatchers: 16, watchTtlMs: config.swapTimeoutMs + 5000 },
         warmUpChunks: Math.max(1, Math.round(config.warmUpMs / chunkMs)),

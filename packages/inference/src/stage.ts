@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { decodeFrame, FrameFlags } from '@quell/protocol';
-import { attach, createLinkSecurity, createPullSocket, createPushSocket, loopFailure, MetricsServer, quiet, receiveMessages, SendQueue, StartupError, type Logger, type StageHandle } from '@quell/runtime';
+import { attach, createLinkSecurity, createPullSocket, createPushSocket, loopFailure, MetricsServer, quiet, receiveMessages, RejectedFrameLog, SendQueue, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { InferenceConfig } from './config.js';
 import { NodeControl } from './control/node-control.js';
 import { InferenceMetrics } from './metrics.js';
@@ -91,11 +91,13 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
       )
     : null;
 
+  const rejectedLog = new RejectedFrameLog(log, 'quell_inference_rejected_messages_total');
   async function receive(): Promise<void> {
     for await (const parts of receiveMessages(input)) {
       const frame = decodeFrame(parts);
       if (!frame.ok) {
         metrics.rejected[frame.reason]++;
+        rejectedLog.note(frame);
         continue;
       }
       const h = frame.header;

@@ -1,5 +1,5 @@
 import { decodeFrame, FrameFlags, Pacer, realTimeClock, type FrameHeader, type PacerClock } from '@quell/protocol';
-import { attach, createLinkSecurity, createPullSocket, loopFailure, MetricsServer, receiveMessages, notifyParent, quiet, StartupError, type Logger, type StageHandle } from '@quell/runtime';
+import { attach, createLinkSecurity, createPullSocket, loopFailure, MetricsServer, receiveMessages, RejectedFrameLog, notifyParent, quiet, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { PlaybackConfig } from './config.js';
 import { DevicePlayout } from './drift/device-playout.js';
 import { StreamPlayout, type StreamSummary } from './jitter/stream-playout.js';
@@ -166,11 +166,13 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     }
   }
 
+  const rejectedLog = new RejectedFrameLog(log, 'quell_playback_rejected_messages_total');
   async function receive(): Promise<void> {
     for await (const parts of receiveMessages(input)) {
       const frame = decodeFrame(parts);
       if (!frame.ok) {
         metrics.rejected[frame.reason]++;
+        rejectedLog.note(frame);
         continue;
       }
       const h = frame.header;

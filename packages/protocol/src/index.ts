@@ -7,3 +7,5 @@ export * from './clock/clocks.js';
 export * from './clock/pacer.js';
 export * from './metrics/metric-names.js';
 export * from './control/control-message.js';
+export * from './wire/field-types.js';
+export * from './wire/frame-schema.js';

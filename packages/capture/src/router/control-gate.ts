@@ -12,9 +12,10 @@ import { zeroCounts, type ReasonCounts } from '@quell/runtime';
  * - node-cap: a hello with --max-nodes nodes registered already;
  * - duplicate-node: a hello for a node id another peer holds;
  * - no-data-key: a hello without the key its data socket must admit (CURVE on);
+ * - no-data-port: a hello when every port of --data-ports is taken;
  * - watch-cap: a `watch` with --max-watchers watching already.
  */
-export const CONTROL_REFUSALS = ['malformed', 'unregistered', 'rate-limited', 'peer-cap', 'busy', 'swap-in-progress', 'node-cap', 'duplicate-node', 'no-data-key', 'watch-cap'] as const;
+export const CONTROL_REFUSALS = ['malformed', 'unregistered', 'rate-limited', 'peer-cap', 'busy', 'swap-in-progress', 'node-cap', 'duplicate-node', 'no-data-key', 'no-data-port', 'watch-cap'] as const;
 export type ControlRefusal = (typeof CONTROL_REFUSALS)[number];
 
 export interface ControlGateOptions {

@@ -98,6 +98,7 @@ function routerOptions(overrides: Partial<InferenceRouterOptions> = {}): Inferen
     dataServer: async () => undefined,
     dataKeyRequired: false,
     maxNodes: 4,
+    dataPorts: null,
     drainTimeoutMs: 60_000,
     gate: { ratePerS: 10_000, burst: 10_000, maxPeers: 256, maxWatchers: 16, watchTtlMs: 60_000 },
     warmUpChunks: 10,
@@ -386,5 +387,60 @@ describe('InferenceRouter: admission (docs/SECURITY.md)', () => {
     void outsider.send({ type: 'status-request' }).catch(() => undefined);
     await sleep(500);
     assert.equal(outsider.messages.length, 0);
+  });
+});
+
+describe('InferenceRouter: --data-ports', () => {
+  const closers: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  /** Binds `count` consecutive free ports (kept bound until the test ends) and returns the first. */
+  async function blockPorts(count: number): Promise<number> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const first = 42_000 + Math.floor(Math.random() * 20_000);
+      const blockers = Array.from({ length: count }, () => createPullSocket({ highWaterMarkChunks: 1 }));
+      try {
+        for (let i = 0; i < count; i++) await blockers[i].bind(`tcp://127.0.0.1:${first + i}`);
+        closers.push(() => blockers.forEach((b) => b.close()));
+        return first;
+      } catch {
+        for (const b of blockers) b.close();
+      }
+    }
+    throw new Error('no free port range');
+  }
+
+  async function openRouter(first: number, last: number): Promise<InferenceRouter> {
+    const r = await InferenceRouter.open(routerOptions({ controlEndpoint: 'tcp://127.0.0.1:*', dataPorts: { first, last } }), createLogger('capture', 'silent'));
+    closers.push(() => r.close());
+    return r;
+  }
+
+  it("binds each node's data socket on the lowest free port of the range, and the node gets its chunks there", async () => {
+    const first = await blockPorts(1);
+    const r = await openRouter(first, first + 2);
+    const a = new HandNode('a', r.controlEndpoint);
+    closers.push(() => a.close());
+    const welcome = await a.register();
+    assert.equal(welcome.inputEndpoint, `tcp://127.0.0.1:${first + 1}`);
+    for (let i = 0; i < 50 && a.frames.length === 0; i++) {
+      const h = header(i);
+      r.offer(encodeFrame(h, new Float32Array(480)), h);
+      await sleep(10);
+    }
+    assert.ok(a.frames.length > 0, 'chunks arrive on the pinned port');
+  });
+
+  it('a hello when every port of the range is taken is refused as no-data-port, naming the range', async () => {
+    const first = await blockPorts(2);
+    const r = await openRouter(first, first + 1);
+    const a = new HandNode('a', r.controlEndpoint);
+    closers.push(() => a.close());
+    await a.send(a.hello());
+    assert.match((await a.next('abort')).reason, new RegExp(`--data-ports ${first}-${first + 1}`));
+    assert.equal(r.refused['no-data-port'], 1);
+    assert.equal(r.nodes().length, 0);
   });
 });

@@ -1,4 +1,4 @@
-import { decodeControl, encodeControl, encodeHeader, FrameFlags, seqAdd, seqSub, type ControlMessage, type FrameHeader, type HandoverInfo, type NodeRole, type NodeStatus, type StreamRoute, type SwapOutcome } from '@quell/protocol';
+import { describeControlReject, encodeControl, readControl, type ControlDecodeResult, encodeHeader, FrameFlags, seqAdd, seqSub, type ControlMessage, type FrameHeader, type HandoverInfo, type NodeRole, type NodeStatus, type StreamRoute, type SwapOutcome } from '@quell/protocol';
 import { ControlSender, createPushSocket, createRouterSocket, receiveMessages, SendQueue, type CurveSocketOptions, type DedicatedServer, type Logger, type MessageParts } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import type { ChunkOutlet, DropReason } from '../sender/chunk-outlet.js';
@@ -20,6 +20,8 @@ export interface InferenceRouterOptions {
   dataKeyRequired: boolean;
   /** Most inference nodes registered at once (active, candidates, draining). */
   maxNodes: number;
+  /** TCP ports the nodes' data sockets bind on (`--data-ports`), lowest free first; null = any free port. */
+  dataPorts: { first: number; last: number } | null;
   /** A draining node that has not said `drained` within this is dropped, ms. */
   drainTimeoutMs: number;
   /** Per-peer rate limits and the watcher list of the control socket. */
@@ -114,6 +116,7 @@ export class InferenceRouter implements ChunkOutlet {
   readonly #links = new Map<string, NodeLink>();
   readonly #rings = new Map<number, StreamRing>();
   readonly #gate: ControlGate;
+  readonly #malformedSeen = new Set<string>();
   readonly #sender: ControlSender;
   /** One registration at a time: binding a node's data socket takes a moment, and two hellos racing it would both pass the checks. */
   #registering = false;
@@ -310,16 +313,25 @@ export class InferenceRouter implements ChunkOutlet {
     try {
       for await (const [identity, payload] of receiveMessages(this.#control)) {
         if (!this.#gate.admit(identity, performance.now())) continue;
-        const message = decodeControl(payload);
-        if (!message) {
+        const read = readControl(payload);
+        if (!read.ok) {
           this.#gate.refuse('malformed');
+          this.#noteMalformed(read);
           continue;
         }
-        this.#handle(identity, message);
+        this.#handle(identity, read.message);
       }
     } catch (err) {
       if (!this.#closed) this.#log.error({ err }, 'control socket failed');
     }
+  }
+
+  /** Logs the first malformed control message of each kind (type and field); the gate's counter counts them all. */
+  #noteMalformed(read: Extract<ControlDecodeResult, { ok: false }>): void {
+    const kind = `${read.reason}:${read.type ?? ''}:${read.field ?? ''}`;
+    if (this.#malformedSeen.has(kind)) return;
+    this.#malformedSeen.add(kind);
+    this.#log.warn({ type: read.type, field: read.field }, `refused a control message (${describeControlReject(read)}; see docs/PROTOCOL.md): later ones of this kind are only counted in quell_capture_control_rejected_total{reason="malformed"}`);
   }
 
   #handle(identity: Buffer, m: ControlMessage): void {
@@ -403,14 +415,21 @@ export class InferenceRouter implements ChunkOutlet {
     if (this.#links.size >= this.#options.maxNodes) return this.#refuseHello(identity, 'node-cap', `${this.#links.size} inference nodes are registered already (--max-nodes ${this.#options.maxNodes})`);
     const dataZap = m.dataKey ? await this.#options.dataServer(m.dataKey) : undefined;
     const socket = createPushSocket({ highWaterMarkChunks: this.#options.highWaterMarkChunks, curve: dataZap?.curve });
+    let endpoint: string | null;
     try {
-      await socket.bind(this.#dataEndpoint());
+      endpoint = await this.#bindData(socket);
     } catch (err) {
       socket.close();
       await dataZap?.close();
       throw err;
     }
-    const endpoint = socket.lastEndpoint!;
+    if (endpoint === null) {
+      socket.close();
+      await dataZap?.close();
+      const { first, last } = this.#options.dataPorts!;
+      this.#log.warn({ node: m.node }, `no free port in --data-ports ${first}-${last} for inference node '${m.node}': widen the range or free its ports`);
+      return this.#refuseHello(identity, 'no-data-port', `no free port in capture's --data-ports ${first}-${last}`);
+    }
     const nowMs = performance.now();
     const link: NodeLink = {
       id: m.node,
@@ -473,11 +492,27 @@ export class InferenceRouter implements ChunkOutlet {
     for (const w of this.#nodeWaiters.splice(0)) w();
   }
 
-  #dataEndpoint(): string {
+  /** Binds a node's data socket on the control host: the lowest free port of --data-ports (null when none is), else any free port. */
+  async #bindData(socket: zmq.Push): Promise<string | null> {
     const control = this.#options.controlEndpoint;
-    const index = this.#bindIndex++;
-    if (control.startsWith('tcp://')) return control.replace(/:(\d+|\*)$/, ':*');
-    return `${control}-node-${process.pid}-${index}`;
+    if (!control.startsWith('tcp://')) {
+      await socket.bind(`${control}-node-${process.pid}-${this.#bindIndex++}`);
+      return socket.lastEndpoint!;
+    }
+    const ports = this.#options.dataPorts;
+    if (!ports) {
+      await socket.bind(control.replace(/:(\d+|\*)$/, ':*'));
+      return socket.lastEndpoint!;
+    }
+    for (let port = ports.first; port <= ports.last; port++) {
+      try {
+        await socket.bind(control.replace(/:(\d+|\*)$/, `:${port}`));
+        return socket.lastEndpoint!;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      }
+    }
+    return null;
   }
 
   #maybeComplete(swap: Swap): void {
@@ -596,7 +631,7 @@ export class InferenceRouter implements ChunkOutlet {
   }
 
   /** Refuses a hello: counted by reason and answered with `abort`, so the node can say why it stops. */
-  #refuseHello(identity: Buffer, reason: 'duplicate-node' | 'swap-in-progress' | 'no-data-key' | 'node-cap', text: string): void {
+  #refuseHello(identity: Buffer, reason: 'duplicate-node' | 'swap-in-progress' | 'no-data-key' | 'node-cap' | 'no-data-port', text: string): void {
     this.#gate.refuse(reason);
     this.#reply(identity, { type: 'abort', reason: text });
   }

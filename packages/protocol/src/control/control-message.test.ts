@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeControl, encodeControl, MAX_CONTROL_BYTES, type ControlMessage } from './control-message.js';
+import { Packr } from 'msgpackr';
+import { decodeControl, encodeControl, MAX_CONTROL_BYTES, readControl, type ControlMessage } from './control-message.js';
 
 const VALID: ControlMessage[] = [
   { type: 'hello', node: 'n1', model: 'dtln', nativeRateHz: 16_000, pid: 42, metricsPort: 9102, outputEndpoint: 'tcp://127.0.0.1:5556' },
@@ -52,5 +53,17 @@ describe('control messages', () => {
       for (let k = 0; k < bytes.length; k++) bytes[k] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
       assert.doesNotThrow(() => decodeControl(bytes));
     }
+  });
+
+  it('readControl() names the refused field, and accepts 64-bit and float encodings of numbers', () => {
+    assert.deepEqual(readControl(encodeControl({ type: 'warmed', stream: 1, seq: 1 } as never)), { ok: false, reason: 'field', type: 'warmed', field: 'node' });
+    assert.deepEqual(readControl(encodeControl({ type: 'heartbeat', node: 'n', streams: [[1]] } as never)), { ok: false, reason: 'field', type: 'heartbeat', field: 'streams' });
+    assert.deepEqual(readControl(encodeControl({ type: 'launch' } as never)), { ok: false, reason: 'type' });
+    assert.deepEqual(readControl(Buffer.from([0xc1])), { ok: false, reason: 'decode' });
+    assert.deepEqual(readControl(Buffer.alloc(0)), { ok: false, reason: 'size' });
+    const wide = new Packr({ useRecords: false }).pack({ type: 'warmed', node: 'n1', stream: 1n, seq: 4_294_967_295n });
+    assert.deepEqual(decodeControl(wide), { type: 'warmed', node: 'n1', stream: 1, seq: 4_294_967_295 });
+    assert.deepEqual(decodeControl(new Packr({ useRecords: false }).pack({ type: 'warm-up', stream: 2.0, lastSeq: 7.0 })), { type: 'warm-up', stream: 2, lastSeq: 7 });
+    assert.equal(decodeControl(new Packr({ useRecords: false }).pack({ type: 'warm-up', stream: 2.5, lastSeq: 7 })), null);
   });
 });

@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import { WireLimits } from '../wire/frame-header.js';
+import { arrayOf, FieldTypes, firstBadField, isPlainMap, mapOf, type FieldType, type MapSchema } from '../wire/field-types.js';
 
 /**
  * Control messages between capture (a ROUTER, the router of the data path),
@@ -72,46 +72,69 @@ export type ControlMessage =
 export type ControlType = ControlMessage['type'];
 export type ControlOf<T extends ControlType> = Extract<ControlMessage, { type: T }>;
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
 /** Longest control message accepted, bytes (a status with many nodes and streams stays far below). */
 export const MAX_CONTROL_BYTES = 64 * 1024;
 
-type Check = (x: unknown) => boolean;
-const u32: Check = (x) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= WireLimits.maxU32;
-const nodeId: Check = (x) => typeof x === 'string' && x.length > 0 && x.length <= WireLimits.maxNodeIdLength;
-const text: Check = (x) => typeof x === 'string' && x.length <= 1024;
-const finite: Check = (x) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
-const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
-const optionalKey: Check = (x) => x === undefined || (typeof x === 'string' && Z85_KEY.test(x));
-const role: Check = (x) => x === 'active' || x === 'candidate' || x === 'draining';
-const arrayOf = (item: Check, max = 4096): Check => (x) => Array.isArray(x) && x.length <= max && x.every(item);
-const record = (fields: Record<string, Check>): Check => (x) =>
-  x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype && Object.entries(fields).every(([k, c]) => c((x as Record<string, unknown>)[k]));
+const { u32, nodeId, text, nonNegative, curveKey, role, swapOutcome } = FieldTypes;
+const streamSeqPair: FieldType = { name: '[u32 stream, u32 lastSeq]', check: (p) => Array.isArray(p) && p.length === 2 && u32.check(p[0]) && u32.check(p[1]) };
 
-const FIELDS: { [T in ControlType]: Record<string, Check> } = {
-  hello: { node: nodeId, model: text, nativeRateHz: u32, pid: u32, metricsPort: u32, outputEndpoint: text, dataKey: optionalKey },
-  heartbeat: { node: nodeId, streams: arrayOf((p) => Array.isArray(p) && p.length === 2 && u32(p[0]) && u32(p[1])) },
-  warmed: { node: nodeId, stream: u32, seq: u32 },
-  progress: { node: nodeId, stream: u32, seq: u32 },
-  drained: { node: nodeId },
-  bye: { node: nodeId },
-  leaving: { node: nodeId },
-  welcome: { inputEndpoint: text, role },
-  'warm-up': { stream: u32, lastSeq: u32 },
+const NODE_STATUS: MapSchema = {
+  node: { type: nodeId },
+  model: { type: text },
+  role: { type: role },
+  nativeRateHz: { type: u32 },
+  pid: { type: u32 },
+  metricsPort: { type: u32 },
+  outputEndpoint: { type: text },
+  silentMs: { type: nonNegative },
+};
+const STREAM_ROUTE: MapSchema = { stream: { type: u32 }, node: { type: nodeId }, model: { type: text }, seq: { type: u32 } };
+
+/**
+ * Every control message's fields besides `type`, in the order a receiver
+ * checks them: the single source of truth for decodeControl and for
+ * docs/PROTOCOL.md's tables (a test compares the two).
+ */
+export const CONTROL_SCHEMA: { readonly [T in ControlType]: MapSchema } = {
+  hello: {
+    node: { type: nodeId },
+    model: { type: text },
+    nativeRateHz: { type: u32 },
+    pid: { type: u32 },
+    metricsPort: { type: u32 },
+    outputEndpoint: { type: text },
+    dataKey: { type: curveKey, optional: true },
+  },
+  heartbeat: { node: { type: nodeId }, streams: { type: arrayOf('array of [u32 stream, u32 lastSeq]', streamSeqPair) } },
+  warmed: { node: { type: nodeId }, stream: { type: u32 }, seq: { type: u32 } },
+  progress: { node: { type: nodeId }, stream: { type: u32 }, seq: { type: u32 } },
+  drained: { node: { type: nodeId } },
+  bye: { node: { type: nodeId } },
+  leaving: { node: { type: nodeId } },
+  welcome: { inputEndpoint: { type: text }, role: { type: role } },
+  'warm-up': { stream: { type: u32 }, lastSeq: { type: u32 } },
   promote: {},
-  abort: { reason: text },
+  abort: { reason: { type: text } },
   drain: {},
   'no-successor': {},
   'unknown-node': {},
   'status-request': {},
-  status: {
-    nodes: arrayOf(record({ node: nodeId, model: text, role, nativeRateHz: u32, pid: u32, metricsPort: u32, outputEndpoint: text, silentMs: finite })),
-    streams: arrayOf(record({ stream: u32, node: nodeId, model: text, seq: u32 })),
-  },
+  status: { nodes: { type: arrayOf('array of node status maps', mapOf('node status', NODE_STATUS)) }, streams: { type: arrayOf('array of stream route maps', mapOf('stream route', STREAM_ROUTE)) } },
   watch: {},
-  swap: { outcome: (x) => x === 'completed' || x === 'rolled-back', from: text, to: text, reason: text, durationS: finite },
+  swap: { outcome: { type: swapOutcome }, from: { type: text }, to: { type: text }, reason: { type: text }, durationS: { type: nonNegative } },
 };
+
+/** The nested maps of `status` (docs/PROTOCOL.md). */
+export const STATUS_SCHEMAS = { nodeStatus: NODE_STATUS, streamRoute: STREAM_ROUTE } as const;
+
+/** Why a control part was refused: too big or empty, not MessagePack, not a map with a known `type`, or a bad field. */
+export type ControlRejectReason = 'size' | 'decode' | 'type' | 'field';
+
+export type ControlDecodeResult =
+  | { ok: true; message: ControlMessage }
+  | { ok: false; reason: ControlRejectReason; type?: ControlType; field?: string };
 
 /** One MessagePack part for a control message. */
 export function encodeControl(message: ControlMessage): Buffer {
@@ -120,19 +143,36 @@ export function encodeControl(message: ControlMessage): Buffer {
 
 /**
  * Decodes and validates one control part. Never throws: anything that is not
- * a known `type` with well-formed fields is null (the receiver counts and
- * ignores it). Unknown extra fields are allowed, for compatible additions.
+ * a known `type` with well-formed fields is refused with the reason and, for
+ * a bad field, its name (the receiver counts and ignores it). Unknown extra
+ * fields are allowed, for compatible additions.
  */
-export function decodeControl(part: Buffer | undefined): ControlMessage | null {
-  if (!part || part.length === 0 || part.length > MAX_CONTROL_BYTES) return null;
+export function readControl(part: Buffer | undefined): ControlDecodeResult {
+  if (!part || part.length === 0 || part.length > MAX_CONTROL_BYTES) return { ok: false, reason: 'size' };
   let raw: unknown;
   try {
     raw = packr.unpack(part);
   } catch {
-    return null;
+    return { ok: false, reason: 'decode' };
   }
-  if (raw === null || typeof raw !== 'object' || Object.getPrototypeOf(raw) !== Object.prototype) return null;
-  const type = (raw as { type?: unknown }).type;
-  if (typeof type !== 'string' || !Object.hasOwn(FIELDS, type)) return null;
-  return record(FIELDS[type as ControlType])(raw) ? (raw as ControlMessage) : null;
+  if (!isPlainMap(raw)) return { ok: false, reason: 'decode' };
+  const type = raw.type;
+  if (typeof type !== 'string' || !Object.hasOwn(CONTROL_SCHEMA, type)) return { ok: false, reason: 'type' };
+  const field = firstBadField(raw, CONTROL_SCHEMA[type as ControlType]);
+  if (field !== null) return { ok: false, reason: 'field', type: type as ControlType, field };
+  return { ok: true, message: raw as unknown as ControlMessage };
+}
+
+/** {@link readControl}'s message, or null when it was refused. */
+export function decodeControl(part: Buffer | undefined): ControlMessage | null {
+  const result = readControl(part);
+  return result.ok ? result.message : null;
+}
+
+/** One line naming what was wrong with a refused control part, for a log (never per message: once per kind). */
+export function describeControlReject(result: Extract<ControlDecodeResult, { ok: false }>): string {
+  if (result.reason === 'field' && result.type && result.field) {
+    return `'${result.type}' with field '${result.field}' missing or not ${CONTROL_SCHEMA[result.type][result.field].type.name}`;
+  }
+  return { size: 'empty or larger than 64 KiB', decode: 'not a MessagePack map', type: "no known 'type'", field: 'a bad field' }[result.reason];
 }

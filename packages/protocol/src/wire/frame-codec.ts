@@ -1,10 +1,13 @@
 import { Packr } from 'msgpackr';
-import { FRAME_FLAGS_MASK, PROTOCOL_VERSION, WireLimits, type FrameHeader } from './frame-header.js';
-import type { RejectReason } from './reject-reason.js';
+import { FieldTypes, isPlainMap } from './field-types.js';
+import { WireLimits, type FrameHeader } from './frame-header.js';
+import { FRAME_HEADER_SCHEMA, type FrameHeaderField } from './frame-schema.js';
+import { REJECT_REASONS, type RejectReason } from './reject-reason.js';
 
 // Plain MessagePack maps (no msgpackr record extension), so any MessagePack
-// implementation can speak the protocol.
-const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+// implementation can speak the protocol; 64-bit integers (what most encoders
+// write for a large int) decode to numbers, checked by value like any other.
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
 /** A decoded frame: the samples view shares memory with the received buffer. */
 export interface DecodedFrame {
@@ -16,6 +19,8 @@ export interface DecodedFrame {
 export interface RejectedFrame {
   ok: false;
   reason: RejectReason;
+  /** The header field at fault, when one is (`reason` is then `version`, `field`, `sample-rate`, `channel-count` or `frame-count`). */
+  field: FrameHeaderField | null;
 }
 
 export type DecodeResult = DecodedFrame | RejectedFrame;
@@ -41,50 +46,25 @@ export function encodeFrame(header: FrameHeader, samples: Float32Array): [Buffer
   return [encodeHeader(header), samplesPart(samples)];
 }
 
-function isU32(x: unknown): x is number {
-  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= WireLimits.maxU32;
-}
+// One frozen result per reason and per header field, so a flood of bad frames allocates nothing.
+const REJECT = Object.fromEntries(REJECT_REASONS.map((reason) => [reason, Object.freeze({ ok: false, reason, field: null })])) as Record<RejectReason, RejectedFrame>;
+const REJECT_FIELD = Object.fromEntries(
+  Object.entries(FRAME_HEADER_SCHEMA).map(([field, spec]) => [field, Object.freeze({ ok: false, reason: spec.reject, field })]),
+) as Record<FrameHeaderField, RejectedFrame>;
 
-const REJECT: Record<RejectReason, RejectedFrame> = Object.freeze({
-  'part-count': { ok: false, reason: 'part-count' },
-  'header-size': { ok: false, reason: 'header-size' },
-  'header-decode': { ok: false, reason: 'header-decode' },
-  version: { ok: false, reason: 'version' },
-  field: { ok: false, reason: 'field' },
-  'sample-rate': { ok: false, reason: 'sample-rate' },
-  'channel-count': { ok: false, reason: 'channel-count' },
-  'frame-count': { ok: false, reason: 'frame-count' },
-  'length-mismatch': { ok: false, reason: 'length-mismatch' },
-  'non-finite': { ok: false, reason: 'non-finite' },
-}) as Record<RejectReason, RejectedFrame>;
-
-/** Checks the header fields' types and ranges; returns the reject reason or null. */
-function checkHeader(h: Record<string, unknown>): RejectReason | null {
-  if (h.v !== PROTOCOL_VERSION) return 'version';
-  if (!isU32(h.stream) || !isU32(h.seq) || !isU32(h.ts) || !isU32(h.flags) || !isU32(h.delayFrames)) return 'field';
-  const t = h.captureTimeUs;
-  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) return 'field';
-  const rate = h.sampleRateHz;
-  if (!Number.isInteger(rate) || (rate as number) < WireLimits.minSampleRateHz || (rate as number) > WireLimits.maxSampleRateHz) return 'sample-rate';
-  const ch = h.channelCount;
-  if (!Number.isInteger(ch) || (ch as number) < 1 || (ch as number) > WireLimits.maxChannelCount) return 'channel-count';
-  const n = h.frameCount;
-  if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > WireLimits.maxFrameCount) return 'frame-count';
-  if (h.node !== undefined && !isNodeId(h.node)) return 'field';
-  if (h.handover !== undefined && !isHandover(h.handover)) return 'field';
+/** The first header field out of type or range, checked in {@link FRAME_HEADER_SCHEMA}'s order, or null. */
+function checkHeader(h: Record<string, unknown>): RejectedFrame | null {
+  for (const field in FRAME_HEADER_SCHEMA) {
+    const spec = FRAME_HEADER_SCHEMA[field as FrameHeaderField];
+    const value = h[field];
+    if (value === undefined ? !('optional' in spec) : !spec.type.check(value)) return REJECT_FIELD[field as FrameHeaderField];
+  }
   return null;
 }
 
 /** A node id: a non-empty string of at most {@link WireLimits.maxNodeIdLength} characters. */
 export function isNodeId(x: unknown): x is string {
-  return typeof x === 'string' && x.length > 0 && x.length <= WireLimits.maxNodeIdLength;
-}
-
-function isHandover(x: unknown): boolean {
-  if (x === null || typeof x !== 'object' || Object.getPrototypeOf(x) !== Object.prototype) return false;
-  const h = x as Record<string, unknown>;
-  const fade = h.fadeChunks;
-  return isNodeId(h.from) && isNodeId(h.to) && isU32(h.atSeq) && Number.isInteger(fade) && (fade as number) >= 1 && (fade as number) <= WireLimits.maxFadeChunks;
+  return FieldTypes.nodeId.check(x);
 }
 
 /** True when every sample is finite (x - x is NaN exactly for NaN and ±Inf). */
@@ -113,11 +93,10 @@ export function decodeFrame(parts: readonly Buffer[]): DecodeResult {
   }
   // Only a MessagePack map decodes to a plain object (msgpackr maps 0xc1 and
   // extensions to class instances).
-  if (raw === null || typeof raw !== 'object' || Object.getPrototypeOf(raw) !== Object.prototype) return REJECT['header-decode'];
-  const reason = checkHeader(raw as Record<string, unknown>);
-  if (reason) return REJECT[reason];
-  const header = raw as FrameHeader;
-  if (header.flags & ~FRAME_FLAGS_MASK) return REJECT.field;
+  if (!isPlainMap(raw)) return REJECT['header-decode'];
+  const rejected = checkHeader(raw);
+  if (rejected) return rejected;
+  const header = raw as unknown as FrameHeader;
   const expectedBytes = header.frameCount * header.channelCount * 4;
   if (body.length !== expectedBytes) return REJECT['length-mismatch'];
   const samples =

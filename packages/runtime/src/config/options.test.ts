@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bool, ConfigError, endpoint, list, num, oneOf, parseConfig } from './options.js';
+import { bool, ConfigError, endpoint, HelpRequested, list, num, oneOf, parseConfig } from './options.js';
 
 const TABLE = {
   chunkMs: num(10, 'chunk', { min: 0.1 }),
@@ -11,6 +11,19 @@ const TABLE = {
 };
 
 describe('parseConfig', () => {
+  it('--help and -h list every flag with its env name, default and meaning instead of parsing', () => {
+    for (const flag of ['--help', '-h']) {
+      assert.throws(
+        () => parseConfig(TABLE, 'QUELL_TOY', {}, ['--chunk-ms', 'abc', flag]),
+        (err: unknown) => {
+          assert.ok(err instanceof HelpRequested);
+          for (const line of ['--chunk-ms <value>  (QUELL_TOY_CHUNK_MS, default 10)', '--loop  (QUELL_TOY_LOOP, default false)', '      pace']) assert.ok(err.text.includes(line), err.text);
+          return true;
+        },
+      );
+    }
+  });
+
   it('takes defaults, then env, then flags', () => {
     assert.deepEqual(parseConfig(TABLE, 'Q', {}, []), { chunkMs: 10, loop: false, files: [], pace: 'realtime', endpoint: 'tcp://127.0.0.1:5555' });
     const c = parseConfig(TABLE, 'Q', { Q_CHUNK_MS: '20', Q_LOOP: 'true' }, ['--chunk-ms', '5', '--files', '["a,1.wav","b.wav"]', '--endpoint', 'tcp://127.0.0.1:*']);

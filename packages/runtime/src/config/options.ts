@@ -8,6 +8,13 @@ export class ConfigError extends QuellError {
   }
 }
 
+/** `--help` (or `-h`) was asked for: runStage prints `text` on stdout and exits 0. */
+export class HelpRequested extends Error {
+  constructor(readonly text: string) {
+    super('help requested');
+  }
+}
+
 /** Exit code for bad configuration, so pm2 and tests can tell it from a crash. */
 export const CONFIG_EXIT_CODE = 2;
 
@@ -121,6 +128,7 @@ export function envName(prefix: string, key: string): string {
  * are derived from the key.
  */
 export function parseConfig<T extends OptionTable>(table: T, envPrefix: string, env: NodeJS.ProcessEnv, argv: string[]): ConfigOf<T> {
+  if (argv.includes('--help') || argv.includes('-h')) throw new HelpRequested(formatHelp(table, envPrefix));
   const argOptions: Record<string, { type: 'string' | 'boolean' }> = {};
   for (const [key, spec] of Object.entries(table)) argOptions[flagName(key)] = { type: spec.kind };
   let values: Record<string, string | boolean | undefined>;
@@ -148,7 +156,18 @@ export function parseConfig<T extends OptionTable>(table: T, envPrefix: string, 
   return config as ConfigOf<T>;
 }
 
-/** Markdown table of the options, for package READMEs and `--help`. */
+/** Every option as terminal text: flag, env name, default and meaning (`--help`). */
+export function formatHelp(table: OptionTable, envPrefix: string): string {
+  const program = envPrefix.replace(/^QUELL_/, '').toLowerCase();
+  const lines = [`usage: quell-${program} [--flag value]...  (every flag can also be set by its environment variable)`, ''];
+  for (const [key, spec] of Object.entries(table)) {
+    const value = spec.kind === 'boolean' ? '' : ' <value>';
+    lines.push(`  --${flagName(key)}${value}  (${envName(envPrefix, key)}, default ${JSON.stringify(spec.defaultValue)})`, `      ${spec.doc}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Markdown table of the options, for package READMEs. */
 export function describeOptions(table: OptionTable, envPrefix: string): string {
   const rows = Object.entries(table).map(
     ([key, spec]) => `| \`--${flagName(key)}\` | \`${envName(envPrefix, key)}\` | \`${JSON.stringify(spec.defaultValue)}\` | ${spec.doc} |`,

@@ -1,4 +1,4 @@
-import { CONFIG_EXIT_CODE } from '../config/options.js';
+import { CONFIG_EXIT_CODE, HelpRequested } from '../config/options.js';
 import { QuellError } from '../errors.js';
 
 /** A started stage: close() stops the source, drains in-flight audio and flushes sinks. */
@@ -57,6 +57,10 @@ export async function runStage(stage: string, start: () => Promise<StageHandle>)
   try {
     handle = await start();
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(err.text);
+      process.exit(0);
+    }
     if (err instanceof QuellError) {
       process.stderr.write(`quell ${stage}: ${(err as Error).message}\n`);
       process.exit(CONFIG_EXIT_CODE);
