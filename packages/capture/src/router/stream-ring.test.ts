@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FrameHeader } from '@quell/protocol';
+import { PROTOCOL_VERSION, type FrameHeader } from '@quell/protocol';
 import { StreamRing } from './stream-ring.js';
 
 function header(seq: number): FrameHeader {
-  return { v: 1, stream: 3, seq, ts: seq * 480, captureTimeUs: seq, sampleRateHz: 48_000, channelCount: 1, frameCount: 480, flags: 0, delayFrames: 0 };
+  return { v: PROTOCOL_VERSION, stream: 3, seq, ts: seq * 480, captureTimeUs: seq, sampleRateHz: 48_000, channelCount: 1, frameCount: 480, flags: 0, delayFrames: 0 };
 }
 
 describe('StreamRing', () => {

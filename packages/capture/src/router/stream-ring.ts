@@ -1,4 +1,4 @@
-import { copyFrameHeader, seqAdd, type FrameHeader } from '@quell/protocol';
+import { copyFrameHeader, PROTOCOL_VERSION, seqAdd, type FrameHeader } from '@quell/protocol';
 
 /** One remembered chunk: its own copy of the header fields and the (never written) samples part. */
 export interface RingChunk {
@@ -25,7 +25,7 @@ export class StreamRing {
     if (!Number.isInteger(capacityChunks) || capacityChunks < 1) throw new TypeError('capacityChunks must be a positive integer');
     this.streamId = streamId;
     this.#slots = Array.from({ length: capacityChunks }, () => ({
-      header: { v: 1, stream: streamId, seq: 0, ts: 0, captureTimeUs: 0, sampleRateHz: 8000, channelCount: 1, frameCount: 0, flags: 0, delayFrames: 0 },
+      header: { v: PROTOCOL_VERSION, stream: streamId, seq: 0, ts: 0, captureTimeUs: 0, sampleRateHz: 8000, channelCount: 1, frameCount: 0, flags: 0, delayFrames: 0 },
       samples: Buffer.alloc(0),
     }));
   }

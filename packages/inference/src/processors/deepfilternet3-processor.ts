@@ -68,8 +68,7 @@ export class DeepFilterNet3Processor implements Processor {
     return new DeepFilterNet3Processor(config, networks, threshold);
   }
 
-  /** Takes 48 kHz mono only; throws `TypeError` otherwise (resample and split channels in front). */
-  /** One mono stream at the model's own 48 kHz, exposing `lsnrDb`. */
+  /** One mono stream at the model's own 48 kHz, exposing `lsnrDb`. Throws after `close()`. */
   createNativeStream(): DeepFilterNet3Stream {
     if (this.#closed) throw new Error('DeepFilterNet3Processor.createStream() after close()');
     const stream = new DeepFilterNet3Stream(this.config, this.#networks.createState(), this.#vadThresholdDb, () =>

@@ -4,13 +4,11 @@ import { PrefixViews } from '../dsp/prefix-views.js';
 import type { InferenceMetrics, InferenceStreamCounts } from '../metrics.js';
 import type { StreamState, StreamTable } from '../streams/stream-table.js';
 import type { DropInjector } from './drop-injector.js';
-import { OverloadGuard, RESET_MODEL, RUN_MODEL, type OverloadPolicy } from './overload-guard.js';
+import { OVERLOAD_GUARD_OFF, OverloadGuard, RESET_MODEL, RUN_MODEL, type OverloadPolicy } from './overload-guard.js';
 import { DEFAULT_OUTPUT_LIMIT, limitInput, plausibleOutput } from './sample-limits.js';
 
-/** The real-time policies of the runner (see config.ts for each option). */
+/** The real-time policies of the runner (see config.ts for each option and its default). */
 export interface RunnerPolicyConfig {
-  /** The model's name: the passthrough model has nothing to degrade, so its guard is off. */
-  model: string;
   maxInputAgeMs: number;
   overloadPolicy: OverloadPolicy;
   overloadEnterMs: number;
@@ -43,6 +41,10 @@ export class ModelRunner {
   /** Largest plausible |output| sample of this model. */
   readonly #outputLimit: number;
 
+  /**
+   * `blocking` (offline, `--backpressure block`) or no `policy`: no deadline, so
+   * neither stale drops nor the overload guard apply.
+   */
   constructor(streams: StreamTable, queue: SendQueue, metrics: InferenceMetrics, log: Logger, blocking: boolean, dropInjector: DropInjector, policy?: RunnerPolicyConfig, outputLimit = DEFAULT_OUTPUT_LIMIT) {
     this.#streams = streams;
     this.#queue = queue;
@@ -50,14 +52,17 @@ export class ModelRunner {
     this.#log = log;
     this.#blocking = blocking;
     this.#dropInjector = dropInjector;
-    this.#maxInputAgeUs = blocking || !policy ? 0 : policy.maxInputAgeMs * 1000;
+    const realTime = blocking ? undefined : policy;
+    this.#maxInputAgeUs = realTime ? realTime.maxInputAgeMs * 1000 : 0;
     this.#guard = new OverloadGuard(
-      {
-        policy: blocking || !policy || policy.model === 'passthrough' ? 'none' : policy.overloadPolicy,
-        enterAgeMs: policy?.overloadEnterMs ?? 120,
-        exitAgeMs: Math.min(policy?.overloadExitMs ?? 40, policy?.overloadEnterMs ?? 120),
-        holdMs: policy?.overloadHoldMs ?? 250,
-      },
+      realTime
+        ? {
+            policy: realTime.overloadPolicy,
+            enterAgeMs: realTime.overloadEnterMs,
+            exitAgeMs: Math.min(realTime.overloadExitMs, realTime.overloadEnterMs),
+            holdMs: realTime.overloadHoldMs,
+          }
+        : OVERLOAD_GUARD_OFF,
       log,
     );
     this.#testModelLoadNs = (policy?.testModelLoadMs ?? 0) * 1e6;

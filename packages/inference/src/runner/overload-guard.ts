@@ -24,6 +24,9 @@ export interface OverloadGuardOptions {
   warmUpMs?: number;
 }
 
+/** A guard that never degrades (offline runs): with policy `none` the thresholds are never read. */
+export const OVERLOAD_GUARD_OFF: Readonly<OverloadGuardOptions> = Object.freeze({ policy: 'none', enterAgeMs: 0, holdMs: 0, exitAgeMs: 0 });
+
 /** The guard's counters, read by the stage's metrics at scrape time. */
 export interface OverloadCounts {
   degraded: number;

@@ -12,9 +12,6 @@ export interface StreamState {
   readonly counts: InferenceStreamCounts;
   /** Monotonic ms of the last chunk, for the idle timeout. */
   lastSeenMs: number;
-  /** Next seq the stream expects; chunks keep their seq end to end. */
-  lastSeq: number;
-  lastTs: number;
 }
 
 /**
@@ -51,8 +48,6 @@ export class StreamTable {
         processor: this.#processor.createStream(sampleRateHz, channelCount),
         counts: this.#counts.open(streamId),
         lastSeenMs: nowMs,
-        lastSeq: 0,
-        lastTs: 0,
       };
       this.#streams.set(streamId, state);
     }

@@ -46,8 +46,6 @@ export class HandoverMixer {
   readonly #slotSeq: Float64Array;
   readonly #slotNode: (string | undefined)[];
   #window: HandoverInfo | null = null;
-  /** Chunks played as a crossfade. */
-  crossfades = 0;
   /** Preferred copies that came too late: the other node's copy or concealment played instead. */
   fallbacks = 0;
 
@@ -93,7 +91,6 @@ export class HandoverMixer {
       const newSamples = node === w!.to ? samples : existing.samples;
       target.replace(seq, this.#mix(w!, seq, oldSamples, newSamples, frameCount));
       this.#slotNode[index] = MIXED;
-      this.crossfades++;
       return 'mixed';
     }
     if (node === (preferred ?? w!.to)) {

@@ -67,7 +67,6 @@ export class StreamPlayout {
   readonly #maxLatencyUs: number;
   readonly #stallThresholdMs: number;
   readonly #prefillChunks: number;
-  readonly #deviceClocked: boolean;
   #lastReceiveMs = -1;
 
   constructor(streamId: number, sampleRateHz: number, channelCount: number, sink: ChunkSink, jitterOptions: PlayoutOptions, fadeFrames: number, metrics: PlaybackMetrics) {
@@ -88,12 +87,11 @@ export class StreamPlayout {
     // An arrival-driven file sink writes whatever comes, whenever: lateness does not make it play late.
     const clocked = jitterOptions.sink === 'device' || jitterOptions.clock === 'realtime' || (jitterOptions.clock === 'auto' && jitterOptions.sink !== 'file');
     // The device sink's drift corrector holds its own level and discards bursts; stale drops on top of it
-    // destabilised the level under load (pulseaudio-pipeline 3-minute test), so they apply to the null-sink clock only.
+    // destabilised the level under load (pulseaudio-pipeline 3-minute test), so they apply only to the other clocked sinks
+    // (null, or a file under --clock realtime).
     this.#maxLatencyUs = clocked && jitterOptions.sink !== 'device' ? (jitterOptions.maxLatencyMs ?? 0) * 1000 : 0;
     this.#stallThresholdMs = jitterOptions.stallThresholdMs ?? 0;
     this.#prefillChunks = jitterOptions.prefillChunks;
-    // The device sink's drift corrector holds its own level (and discards bursts itself).
-    this.#deviceClocked = jitterOptions.sink === 'device';
   }
 
   get finished(): boolean {
@@ -185,11 +183,10 @@ export class StreamPlayout {
       const latencyUs = wallClockUs() - chunk.captureTimeUs;
       if (latencyUs > this.#maxLatencyUs) {
         // Too old to play: the clock runs behind the stream (it started on a backlog, or playback was held up).
-        // Conceal this slot and skip what is buffered behind the newest chunks, so fresh audio plays next (the
-        // device sink's drift corrector discards bursts itself, so there only this chunk goes).
-        this.#drop('stale', 1 + (this.#deviceClocked ? 0 : this.jitter.dropOldest(this.#prefillChunks)));
+        // Conceal this slot and skip what is buffered behind the newest chunks, so fresh audio plays next.
+        this.#drop('stale', 1 + this.jitter.dropOldest(this.#prefillChunks));
         status = 'missing';
-      } else if (!this.#deviceClocked && latencyUs > this.#maxLatencyUs / 2 && this.jitter.depth > this.#prefillChunks + 2) {
+      } else if (latencyUs > this.#maxLatencyUs / 2 && this.jitter.depth > this.#prefillChunks + 2) {
         // Behind, with fresher chunks waiting: play this one, then skip the backlog rather than stay late for good.
         this.#drop('stale', this.jitter.dropOldest(this.#prefillChunks));
       }
