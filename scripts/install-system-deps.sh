@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages Quell's audio-device code and its tests need, only when missing:
 # PulseAudio (daemon, pactl/paplay/parec), the ALSA->PulseAudio plugin PortAudio reaches it through,
-# and the toolchain node-gyp uses to build naudiodon (its PortAudio library ships prebuilt inside it).
+# the toolchain node-gyp uses to build naudiodon (its PortAudio library ships prebuilt inside it), and
+# the Python kit's dependencies (clients/python: pyzmq with CURVE, msgpack, numpy, for /usr/bin/python3).
 # Run as root (CI). Safe to run twice.
 set -euo pipefail
 
-packages=(pulseaudio pulseaudio-utils libasound2-plugins libasound2 python3 make g++ prometheus)
+packages=(pulseaudio pulseaudio-utils libasound2-plugins libasound2 python3 python3-zmq python3-msgpack python3-numpy make g++ prometheus)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
