@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { StageProcess } from '@quell/cli';
-import { readWav, scrapeMetrics, writeWav } from '@quell/runtime';
+import { createCurveKeyPair, createPushSocket, loadLocalKeyPair, readWav, scrapeMetrics, writeWav, type CurveSocketOptions } from '@quell/runtime';
+import { validChunk } from '../helpers/frames.js';
 import { metric, tempDir } from '../helpers/pipeline.js';
 import { freePort } from '../helpers/ports.js';
 import { pythonExample, startPython, type PythonProcess } from '../helpers/python-kit.js';
@@ -31,7 +32,18 @@ for (const auth of ['curve', 'off'] as const) {
       const receiver: PythonProcess = startPython([pythonExample('receive_wav.py'), '--bind', endpoint, '--out', join(dir, 'py-{stream}.wav'), ...authArgs]);
       const capture = new StageProcess('capture', ['--control', 'tcp://127.0.0.1:*', '--source', 'file', '--files', inputPath, ...LOCAL, ...authArgs]);
       let inference: StageProcess | null = null;
+      // Peers without the local key (plaintext, or a key of their own) send stream 99 first: with CURVE the receiver must never see it.
+      const local = await loadLocalKeyPair();
+      const intruders: (CurveSocketOptions | undefined)[] = [undefined, { role: 'client', ...createCurveKeyPair(), serverKey: local.publicKey }];
+      const sockets = intruders.map((curve) => createPushSocket({ highWaterMarkChunks: 64, curve }));
       try {
+        for (const socket of sockets) {
+          socket.connect(endpoint);
+          // One send at a time (zeromq.js); a send that never finds a peer ends when the socket closes.
+          void (async () => {
+            for (let seq = 0; seq < 20; seq++) await socket.send(validChunk(99, seq));
+          })().catch(() => undefined);
+        }
         const cap = await capture.ready;
         inference = new StageProcess('inference', ['--control', String(cap.control), '--output-endpoint', endpoint, '--model', 'gain', '--gain', '0.5', '--node-id', 'quell-gain', ...LOCAL, ...authArgs]);
         const inf = await inference.ready;
@@ -39,10 +51,11 @@ for (const auth of ['curve', 'off'] as const) {
         assert.equal(code, 0, stderr);
         const summary = (await receiver.summary()) as unknown as ReceiverSummary;
         const chunks = Math.floor(input.length / 480) + 1;
-        console.log(`# python receiver (auth ${auth}): ${JSON.stringify(summary.streams[0])}`);
+        console.log(`# python receiver (auth ${auth}): ${JSON.stringify(summary.streams)}`);
         assert.deepEqual(summary.rejected, {}, 'the receiver rejected nothing');
-        assert.equal(summary.streams.length, 1);
-        const s = summary.streams[0];
+        // Without CURVE the intruders' stream gets in (so the check can fail); with it, nothing does.
+        assert.deepEqual(summary.streams.map((x) => x.stream).sort((a, b) => a - b), auth === 'curve' ? [1] : [1, 99], 'with CURVE nothing from peers without the key');
+        const s = summary.streams.find((x) => x.stream === 1)!;
         assert.deepEqual([s.stream, s.chunks, s.copies, s.missing, s.duplicates, s.ended, s.frames], [1, chunks, chunks, [], 0, true, input.length]);
         assert.deepEqual(s.nodes, { 'quell-gain': chunks }, 'every chunk stamped by the node that made it');
         const out = (await readWav(join(dir, 'py-1.wav'))).samples;
@@ -53,6 +66,7 @@ for (const auth of ['curve', 'off'] as const) {
         assert.equal(metric(im, 'quell_inference_rejected_messages_total'), 0);
       } finally {
         receiver.kill();
+        for (const socket of sockets) socket.close();
         await Promise.all([capture.stop(), inference?.stop()]);
       }
     });

@@ -358,8 +358,8 @@ class _Runner:
                 return
             out = np.zeros_like(frame.samples)
             stream = self._stream(h)
-        # Playback tells the two nodes of a hand-over apart by this stamp.
         last = h.end_of_stream
+        # Playback tells the two nodes of a hand-over apart by this stamp.
         h.node = self.node_id
         h.delay_frames += delay
         if last and delay > 0:
