@@ -156,6 +156,37 @@ if (STAGES.includes(subcommand as StageName)) {
         fail(err);
       }
     });
+  program
+    .command('conformance')
+    .description('run a recorded conformance suite (conformance/*.json) against any implementation of a stage: frame-receiver, node or capture-control (conformance/README.md)')
+    .argument('<suite>', 'frame-receiver | node | capture-control')
+    .option('--input <endpoint>', 'frame-receiver: where the runner binds the PUSH the stage pulls from', 'tcp://127.0.0.1:5655')
+    .option('--output <endpoint>', 'frame-receiver, node: where the runner binds the PULL the stage pushes to', 'tcp://127.0.0.1:5656')
+    .option('--control <endpoint>', "node: where the runner binds the ROUTER the node registers with; capture-control: capture's control endpoint", 'tcp://127.0.0.1:5657')
+    .option('--metrics <url>', "the stage's Prometheus endpoint, to check reject reasons and refusal counts")
+    .option('--rejected-metric <name>', 'frame-receiver: the counter of rejected frames by reason', 'quell_inference_rejected_messages_total')
+    .option('--connect-timeout-s <s>', 'frame-receiver: longest wait for the stage to connect', '15')
+    .option('--suite-dir <dir>', 'folder of the recorded suites (default: the repository\'s conformance/)')
+    .option('--local-auth <mode>', "curve (this user's local key, like the stages) or off (plaintext)", 'curve')
+    .option('--json', 'print the results as JSON')
+    .action(async (name: string, opts: { input: string; output: string; control: string; metrics?: string; rejectedMetric: string; connectTimeoutS: string; suiteDir?: string; localAuth: string; json?: boolean }) => {
+      try {
+        const conformance = await import('./conformance/index.js');
+        if (!(conformance.SUITE_NAMES as readonly string[]).includes(name)) throw new QuellError('ERR_CONFIG', `unknown suite '${name}': pick one of ${conformance.SUITE_NAMES.join(', ')}`);
+        const suite = await conformance.loadSuite(name as (typeof conformance.SUITE_NAMES)[number], opts.suiteDir);
+        const security = parseConfig(LINK_SECURITY_OPTIONS, 'QUELL_CONFORMANCE', process.env, ['--local-auth', opts.localAuth]);
+        const results =
+          suite.suite === 'frame-receiver'
+            ? await conformance.runFrameReceiverSuite(suite, { input: opts.input, output: opts.output, metricsUrl: opts.metrics, rejectedMetric: opts.rejectedMetric, security, connectTimeoutMs: Number(opts.connectTimeoutS) * 1000 })
+            : suite.suite === 'node'
+              ? await conformance.runNodeSuite(suite, { control: opts.control, output: opts.output, metricsUrl: opts.metrics, security })
+              : await conformance.runCaptureControlSuite(suite, { control: opts.control, metricsUrl: opts.metrics, security });
+        process.stdout.write(opts.json ? `${JSON.stringify(results)}\n` : `${conformance.formatResults(name, results)}\n`);
+        process.exitCode = results.length > 0 && results.every((r) => r.ok) ? 0 : 1;
+      } catch (err) {
+        fail(err);
+      }
+    });
   const status = await import('./status/index.js');
   program
     .command('status')
