@@ -9,8 +9,20 @@ const ROLES: readonly NodeRole[] = ['active', 'candidate', 'draining'];
 
 /** One stream's counters (ChunkSender bumps them beside the stage totals). */
 export interface CaptureStreamCounts {
+  /** Chunks the stream's source gave (sent + dropped), and their frames. */
+  chunksRead: number;
+  framesRead: number;
   chunksSent: number;
+  framesSent: number;
   readonly drops: ReasonCounts<(typeof CAPTURE_DROP_REASONS)[number]>;
+  framesDropped: number;
+  /** Second copies sent to the new node during a hand-over's crossfade (the router counts them). */
+  handoverCopies: number;
+  handoverCopyFrames: number;
+}
+
+function newStreamCounts(): CaptureStreamCounts {
+  return { chunksRead: 0, framesRead: 0, chunksSent: 0, framesSent: 0, drops: zeroCounts(CAPTURE_DROP_REASONS), framesDropped: 0, handoverCopies: 0, handoverCopyFrames: 0 };
 }
 
 /** What the metrics read from the inference router (InferenceRouter has it), so metrics need not import the router. */
@@ -28,7 +40,7 @@ export class CaptureMetrics {
   activeStreams = 0;
   readonly drops = zeroCounts(CAPTURE_DROP_REASONS);
   /** Per-stream counters: opened by each stream's sender, ended by the loop when the stream is sent. */
-  readonly streams = new StreamSeries<CaptureStreamCounts>(() => ({ chunksSent: 0, drops: zeroCounts(CAPTURE_DROP_REASONS) }));
+  readonly streams = new StreamSeries<CaptureStreamCounts>(newStreamCounts);
   readonly pacerLateness: StageHistogram;
   readonly chunkProcessing: StageHistogram;
   /** Device callback to send queue, per chunk (device source only). */
@@ -54,6 +66,12 @@ export class CaptureMetrics {
     s.counter('quell_capture_auth_failures_total', zapRejections);
     streamCounter(s.registry, 'quell_capture_stream_chunks_sent_total', this.streams, (e) => e.chunksSent);
     streamCounterByLabel(s.registry, 'quell_capture_stream_drops_total', this.streams, (e) => e.drops);
+    streamCounter(s.registry, 'quell_capture_stream_chunks_read_total', this.streams, (e) => e.chunksRead);
+    streamCounter(s.registry, 'quell_capture_stream_audio_frames_read_total', this.streams, (e) => e.framesRead);
+    streamCounter(s.registry, 'quell_capture_stream_audio_frames_sent_total', this.streams, (e) => e.framesSent);
+    streamCounter(s.registry, 'quell_capture_stream_audio_frames_dropped_total', this.streams, (e) => e.framesDropped);
+    streamCounter(s.registry, 'quell_capture_stream_handover_copies_total', this.streams, (e) => e.handoverCopies);
+    streamCounter(s.registry, 'quell_capture_stream_handover_copies_audio_frames_total', this.streams, (e) => e.handoverCopyFrames);
     this.pacerLateness = new StageHistogram(s.registry, 'quell_capture_pacer_lateness_seconds', TIMING_BUCKETS_S);
     this.chunkProcessing = new StageHistogram(s.registry, 'quell_capture_chunk_processing_seconds', TIMING_BUCKETS_S);
     s.counter('quell_capture_device_overflows_total', () => (this.device?.overflowCount ?? 0));

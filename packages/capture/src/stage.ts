@@ -111,6 +111,12 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
         maxLagChunks: config.maxLagChunks,
         fadeChunks: config.fadeChunks,
         drops: metrics.drops,
+        countHandoverCopy: (streamId, frameCount) => {
+          const counts = metrics.streams.get(streamId);
+          if (!counts) return;
+          counts.handoverCopies++;
+          counts.handoverCopyFrames += frameCount;
+        },
         swapDuration: metrics.swapDuration,
       },
       log,
@@ -130,9 +136,8 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
     outletView = direct;
     outlet = {
       offer: (parts) => (direct.offer(parts) ? null : 'queue-full'),
-      put: async (parts) => {
-        await direct.put(parts);
-      },
+      // False only once the queue closed (stopping): the chunk never left.
+      put: async (parts) => ((await direct.put(parts)) ? null : 'queue-full'),
     };
   }
   const dry = config.dryEndpoint

@@ -7,6 +7,14 @@ export const INFERENCE_DROP_REASONS = ['queue-full', 'injected', 'process-error'
 /** One stream's counters (the model runner bumps them beside the stage totals). */
 export interface InferenceStreamCounts {
   chunksReceived: number;
+  framesReceived: number;
+  /** Queued for sending to playback, the latency tail included. */
+  chunksSent: number;
+  framesSent: number;
+  framesDropped: number;
+  /** The end-of-stream latency tail: one extra chunk (never received) of the model's latency in frames. */
+  tailChunks: number;
+  tailFrames: number;
   readonly processing: BucketCounts;
   /** Processing and audio seconds since the last scrape, for the stream's real-time factor. */
   processingSecondsWindow: number;
@@ -15,7 +23,7 @@ export interface InferenceStreamCounts {
 }
 
 function newStreamCounts(): InferenceStreamCounts {
-  return { chunksReceived: 0, processing: new BucketCounts(TIMING_BUCKETS_S), processingSecondsWindow: 0, audioSecondsWindow: 0, drops: zeroCounts(INFERENCE_DROP_REASONS) };
+  return { chunksReceived: 0, framesReceived: 0, chunksSent: 0, framesSent: 0, framesDropped: 0, tailChunks: 0, tailFrames: 0, processing: new BucketCounts(TIMING_BUCKETS_S), processingSecondsWindow: 0, audioSecondsWindow: 0, drops: zeroCounts(INFERENCE_DROP_REASONS) };
 }
 
 /** Processing time over audio time since the previous read, then starts a new window. */
@@ -78,5 +86,11 @@ export class InferenceMetrics {
     streamHistogram(s.registry, 'quell_inference_stream_chunk_processing_seconds', this.streams, TIMING_BUCKETS_S, (e) => e.processing);
     streamGauge(s.registry, 'quell_inference_stream_realtime_factor', this.streams, takeRealtimeFactor);
     streamCounterByLabel(s.registry, 'quell_inference_stream_drops_total', this.streams, (e) => e.drops);
+    streamCounter(s.registry, 'quell_inference_stream_chunks_sent_total', this.streams, (e) => e.chunksSent);
+    streamCounter(s.registry, 'quell_inference_stream_audio_frames_received_total', this.streams, (e) => e.framesReceived);
+    streamCounter(s.registry, 'quell_inference_stream_audio_frames_sent_total', this.streams, (e) => e.framesSent);
+    streamCounter(s.registry, 'quell_inference_stream_audio_frames_dropped_total', this.streams, (e) => e.framesDropped);
+    streamCounter(s.registry, 'quell_inference_stream_tail_chunks_total', this.streams, (e) => e.tailChunks);
+    streamCounter(s.registry, 'quell_inference_stream_tail_audio_frames_total', this.streams, (e) => e.tailFrames);
   }
 }

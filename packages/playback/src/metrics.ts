@@ -19,7 +19,16 @@ export type PlaybackDropReason = (typeof PLAYBACK_DROP_REASONS)[number];
 /** One stream's counters (its StreamPlayout bumps them beside the stage totals). */
 export interface PlaybackStreamCounts {
   chunksReceived: number;
+  framesReceived: number;
   chunksPlayed: number;
+  /** Played as concealment (in chunksPlayed, never received). */
+  chunksConcealed: number;
+  /** Received frames written to the sink (concealment not included). */
+  framesWritten: number;
+  framesDropped: number;
+  /** Second copies of hand-over chunks merged with the first: received, not drops, not played twice. */
+  chunksMerged: number;
+  framesMerged: number;
   gaps: number;
   underruns: number;
   readonly drops: ReasonCounts<PlaybackDropReason>;
@@ -30,7 +39,7 @@ export interface PlaybackStreamCounts {
 }
 
 function newStreamCounts(): PlaybackStreamCounts {
-  return { chunksReceived: 0, chunksPlayed: 0, gaps: 0, underruns: 0, drops: zeroCounts(PLAYBACK_DROP_REASONS), latency: new BucketCounts(LATENCY_BUCKETS_S), jitter: null, targetChunks: 0 };
+  return { chunksReceived: 0, framesReceived: 0, chunksPlayed: 0, chunksConcealed: 0, framesWritten: 0, framesDropped: 0, chunksMerged: 0, framesMerged: 0, gaps: 0, underruns: 0, drops: zeroCounts(PLAYBACK_DROP_REASONS), latency: new BucketCounts(LATENCY_BUCKETS_S), jitter: null, targetChunks: 0 };
 }
 /** Why a dry-path chunk was not kept: --conceal silence, no processed stream with its id, or another rate/channel count. */
 export const PLAYBACK_DRY_DROP_REASONS = ['disabled', 'no-stream', 'format'] as const;
@@ -95,6 +104,12 @@ export class PlaybackMetrics {
     streamCounter(s.registry, 'quell_playback_stream_gaps_total', this.streams, (e) => e.gaps);
     streamCounter(s.registry, 'quell_playback_stream_underruns_total', this.streams, (e) => e.underruns);
     streamCounterByLabel(s.registry, 'quell_playback_stream_drops_total', this.streams, (e) => e.drops);
+    streamCounter(s.registry, 'quell_playback_stream_audio_frames_received_total', this.streams, (e) => e.framesReceived);
+    streamCounter(s.registry, 'quell_playback_stream_chunks_merged_total', this.streams, (e) => e.chunksMerged);
+    streamCounter(s.registry, 'quell_playback_stream_audio_frames_merged_total', this.streams, (e) => e.framesMerged);
+    streamCounter(s.registry, 'quell_playback_stream_chunks_concealed_total', this.streams, (e) => e.chunksConcealed);
+    streamCounter(s.registry, 'quell_playback_stream_audio_frames_written_total', this.streams, (e) => e.framesWritten);
+    streamCounter(s.registry, 'quell_playback_stream_audio_frames_dropped_total', this.streams, (e) => e.framesDropped);
     streamHistogram(s.registry, 'quell_playback_stream_latency_seconds', this.streams, LATENCY_BUCKETS_S, (e) => e.latency);
     streamGauge(s.registry, 'quell_playback_stream_jitter_buffer_depth_chunks', this.streams, (e) => e.jitter?.depth ?? 0);
     streamGauge(s.registry, 'quell_playback_stream_jitter_buffer_target_chunks', this.streams, (e) => e.targetChunks);

@@ -184,7 +184,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
       let stream = streams.get(h.stream);
       if (stream && (stream.sampleRateHz !== h.sampleRateHz || stream.channelCount !== h.channelCount)) {
         // A format change inside a stream is refused: reopening would restart (or truncate) its file or device stream.
-        stream.refuse('format');
+        stream.refuse('format', h.frameCount);
         continue;
       }
       if (!stream) {

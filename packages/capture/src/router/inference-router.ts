@@ -43,6 +43,8 @@ export interface InferenceRouterOptions {
   fadeChunks: number;
   /** Capture's drop counters: the router adds chunks lost with a dead node (`node-lost`). */
   drops: Record<DropReason, number>;
+  /** Counts one second copy of a stream's chunk sent to the candidate during a hand-over (the stream's ledger); absent: not counted. */
+  countHandoverCopy?: (streamId: number, frameCount: number) => void;
   /** Where each swap's duration goes, seconds. */
   swapDuration: { record(valueS: number): void };
 }
@@ -232,18 +234,16 @@ export class InferenceRouter implements ChunkOutlet {
    * Offline (--fast) send: waits for a node and for room in its queue instead
    * of dropping. During a swap it behaves like offer(): swaps are for live runs.
    */
-  async put(parts: MessageParts, header: FrameHeader): Promise<void> {
+  async put(parts: MessageParts, header: FrameHeader): Promise<DropReason | null> {
     while (!this.#closed && !this.#active) await new Promise<void>((resolve) => this.#nodeWaiters.push(resolve));
     const active = this.#active;
-    if (!active) return;
-    if (this.#swap) {
-      const dropped = this.offer(parts, header);
-      if (dropped) this.#options.drops[dropped]++;
-      return;
-    }
+    if (!active) return 'no-node';
+    if (this.#swap) return this.offer(parts, header);
     this.#ring(header).push(header, parts[1]);
-    await active.queue.put(parts);
+    // False only when the node's queue closed under us (the node was removed): the chunk never left.
+    const queued = await active.queue.put(parts);
     if (header.flags & FrameFlags.END_OF_STREAM) this.#endStream(header.stream);
+    return queued ? null : 'node-lost';
   }
 
   #ring(header: FrameHeader): StreamRing {
@@ -276,6 +276,7 @@ export class InferenceRouter implements ChunkOutlet {
     if (s.done && !s.handover) return;
     const parts = s.handover ? this.#withHandover(header, samples, s.handover) : this.#asWarmUp(header, samples);
     if (!swap.candidate.queue.offer(parts)) this.#abort(swap, 'the candidate node does not keep up (its send queue is full)');
+    else if (s.handover) this.#options.countHandoverCopy?.(header.stream, header.frameCount);
   }
 
   /** Sends a stream's ring to the candidate flagged WARM_UP and tells it which seq ends the warm-up. */

@@ -13,6 +13,6 @@ export type DropReason = (typeof CAPTURE_DROP_REASONS)[number];
 export interface ChunkOutlet {
   /** Never waits; the drop reason when the chunk could not be queued, else null. */
   offer(parts: MessageParts, header: FrameHeader): DropReason | null;
-  /** Waits for room (offline runs); nothing is dropped. */
-  put(parts: MessageParts, header: FrameHeader): Promise<void>;
+  /** Waits for room (offline runs); the drop reason when the chunk could not be queued even so (a swap, or stopping with no node), else null. */
+  put(parts: MessageParts, header: FrameHeader): Promise<DropReason | null>;
 }

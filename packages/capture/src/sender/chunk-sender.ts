@@ -1,7 +1,7 @@
 import { encodeFrame, FrameFlags, PROTOCOL_VERSION, seqAdd, wallClockUs, type FrameHeader } from '@quell/protocol';
 import type { MessageParts } from '@quell/runtime';
 import type { CaptureMetrics, CaptureStreamCounts } from '../metrics.js';
-import type { ChunkOutlet } from './chunk-outlet.js';
+import type { ChunkOutlet, DropReason } from './chunk-outlet.js';
 import type { DryPath } from './dry-path.js';
 
 
@@ -61,25 +61,34 @@ export class ChunkSender {
     const parts = this.#stamp(samples, endOfStream, captureTimeUs);
     const dropped = this.#queue.offer(parts, this.#header);
     this.#dry?.offer(this.#header, parts[1]);
-    if (dropped === null) {
-      this.#metrics.audioFramesSent += frameCount;
-      this.#streamCounts.chunksSent++;
-    } else {
-      this.#metrics.drops[dropped]++;
-      this.#streamCounts.drops[dropped]++;
-    }
+    this.#count(frameCount, dropped);
     this.#advance(frameCount);
     return dropped === null;
   }
 
-  /** Offline send: waits for room in the queue; nothing is dropped. */
+  /** The stream's ledger (docs/METRICS.md#the-ledger): every chunk read is sent or dropped for a reason. */
+  #count(frameCount: number, dropped: DropReason | null): void {
+    const c = this.#streamCounts;
+    c.chunksRead++;
+    c.framesRead += frameCount;
+    if (dropped === null) {
+      this.#metrics.audioFramesSent += frameCount;
+      c.chunksSent++;
+      c.framesSent += frameCount;
+    } else {
+      this.#metrics.drops[dropped]++;
+      c.drops[dropped]++;
+      c.framesDropped += frameCount;
+    }
+  }
+
+  /** Offline send: waits for room in the queue; nothing is dropped (except during a swap, or with no node at shutdown: counted). */
   async sendAll(samples: Float32Array, endOfStream: boolean): Promise<void> {
     const frameCount = samples.length / this.#header.channelCount;
     const parts = this.#stamp(samples, endOfStream, wallClockUs());
     this.#dry?.offer(this.#header, parts[1]);
-    await this.#queue.put(parts, this.#header);
-    this.#metrics.audioFramesSent += frameCount;
-    this.#streamCounts.chunksSent++;
+    const dropped = await this.#queue.put(parts, this.#header);
+    this.#count(frameCount, dropped);
     this.#advance(frameCount);
   }
 }

@@ -75,7 +75,10 @@ export class ModelRunner {
     m.chunksReceived++;
     // A stream with per-stream counters (state here, or ended moments ago) counts from here; a new stream's first chunk once its state exists.
     const known = m.streams.get(header.stream);
-    if (known) known.chunksReceived++;
+    if (known) {
+      known.chunksReceived++;
+      known.framesReceived += header.frameCount;
+    }
     const nowMs = performance.now();
     m.lastInputMs = nowMs;
     const ageUs = wallClockUs() - header.captureTimeUs;
@@ -84,7 +87,10 @@ export class ModelRunner {
     // Real time: a chunk this old would be played late; dropping it lets the stream catch up (playback conceals the gap).
     if (this.#maxInputAgeUs > 0 && ageUs > this.#maxInputAgeUs && (header.flags & FrameFlags.END_OF_STREAM) === 0) {
       m.drops.stale++;
-      if (known) known.drops.stale++;
+      if (known) {
+        known.drops.stale++;
+        known.framesDropped += header.frameCount;
+      }
       return;
     }
     let stream: StreamState;
@@ -92,7 +98,10 @@ export class ModelRunner {
       stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, performance.now());
     } catch (err) {
       m.drops['bad-stream']++;
-      if (known) known.drops['bad-stream']++;
+      if (known) {
+        known.drops['bad-stream']++;
+        known.framesDropped += header.frameCount;
+      }
       if (this.#logOnce(header.stream)) this.#log.warn({ streamId: header.stream, reason: (err as Error).message }, 'stream refused by the model');
       return;
     }
@@ -106,7 +115,10 @@ export class ModelRunner {
       stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, nowMs);
     }
     const counts = stream.counts;
-    if (counts !== known) counts.chunksReceived++;
+    if (counts !== known) {
+      counts.chunksReceived++;
+      counts.framesReceived += header.frameCount;
+    }
     const startedNs = monotonicNs();
     m.clippedSamples += limitInput(samples);
     const output = new Float32Array(samples.length);
@@ -119,6 +131,7 @@ export class ModelRunner {
     } catch (err) {
       m.drops['process-error']++;
       counts.drops['process-error']++;
+      counts.framesDropped += header.frameCount;
       if (this.#logOnce(header.stream)) this.#log.error({ streamId: header.stream, err }, 'model failed on a chunk (further failures of this stream are only counted)');
       return;
     }
@@ -127,6 +140,8 @@ export class ModelRunner {
       // the last one still goes, silent, so the stream ends where it should.
       m.drops['bad-output']++;
       counts.drops['bad-output']++;
+      // The last chunk still goes (silent), so in the stream's ledger it is sent, not dropped: its frames are not lost.
+      if (!endOfStream) counts.framesDropped += header.frameCount;
       if (this.#logOnce(header.stream)) this.#log.error({ streamId: header.stream, seq: header.seq }, 'model output was non-finite or implausible: stream state reset, chunk dropped (further ones are only counted)');
       this.#streams.delete(header.stream);
       if (!endOfStream) return;
@@ -194,6 +209,8 @@ export class ModelRunner {
       frameCount: latency,
       flags: last.flags | FrameFlags.END_OF_STREAM,
     };
+    stream.counts.tailChunks++;
+    stream.counts.tailFrames += latency;
     await this.#send(tail, output, stream.counts);
   }
 
@@ -215,13 +232,19 @@ export class ModelRunner {
     if (this.#dropInjector.shouldDrop()) {
       this.#metrics.drops.injected++;
       counts.drops.injected++;
+      counts.framesDropped += header.frameCount;
       return;
     }
     const parts = encodeFrame(header, output);
-    if (this.#blocking) await this.#queue.put(parts);
-    else if (!this.#queue.offer(parts)) {
+    // put() is false only once the queue closed (stopping): the chunk never left.
+    const queued = this.#blocking ? await this.#queue.put(parts) : this.#queue.offer(parts);
+    if (queued) {
+      counts.chunksSent++;
+      counts.framesSent += header.frameCount;
+    } else {
       this.#metrics.drops['queue-full']++;
       counts.drops['queue-full']++;
+      counts.framesDropped += header.frameCount;
     }
   }
 }

@@ -134,12 +134,13 @@ export class StreamPlayout {
     handover?: HandoverInfo,
   ): WriteStatus | 'stale' | 'overlap' | 'mismatch' {
     this.#counts.chunksReceived++;
+    this.#counts.framesReceived += frameCount;
     const nowMs = performance.now();
     if (this.#stallThresholdMs > 0 && this.#lastReceiveMs >= 0 && nowMs - this.#lastReceiveMs > this.#stallThresholdMs) this.#metrics.inputStalls++;
     this.#lastReceiveMs = nowMs;
     this.#metrics.lastInputMs = nowMs;
     if (this.#maxLatencyUs > 0 && !endOfStream && wallClockUs() - captureTimeUs > this.#maxLatencyUs) {
-      this.#drop('stale', 1);
+      this.#drop('stale', 1, frameCount);
       return 'stale';
     }
     // Chunks stamped by an inference node go through the hand-over rules (docs/SWAP.md); the second copy of a chunk is not a drop.
@@ -147,14 +148,18 @@ export class StreamPlayout {
     const routed = node === undefined ? null : this.#handover.receive(this.jitter, node, handover, seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
     this.#metrics.handoverFallbacks += this.#handover.fallbacks - fallbacksBefore;
     if (routed === 'mixed') this.#metrics.crossfades++;
-    if (routed === 'mixed' || routed === 'replaced' || routed === 'overlap') return 'overlap';
+    if (routed === 'mixed' || routed === 'replaced' || routed === 'overlap') {
+      this.#counts.chunksMerged++;
+      this.#counts.framesMerged += frameCount;
+      return 'overlap';
+    }
     if (routed === 'mismatch') {
-      this.#drop('mismatch', 1);
+      this.#drop('mismatch', 1, frameCount);
       return 'mismatch';
     }
     const status = (routed as WriteStatus | null) ?? this.jitter.write(seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
     if (status === 'late') this.#lateChunks++;
-    if (status !== 'ok') this.#drop(status, 1);
+    if (status !== 'ok') this.#drop(status, 1, frameCount);
     return status;
   }
 
@@ -184,11 +189,14 @@ export class StreamPlayout {
       if (latencyUs > this.#maxLatencyUs) {
         // Too old to play: the clock runs behind the stream (it started on a backlog, or playback was held up).
         // Conceal this slot and skip what is buffered behind the newest chunks, so fresh audio plays next.
-        this.#drop('stale', 1 + this.jitter.dropOldest(this.#prefillChunks));
+        // Frames of the skipped chunks: the stream's chunk length (a stream's chunks are one size but its last).
+        const skipped = this.jitter.dropOldest(this.#prefillChunks);
+        this.#drop('stale', 1 + skipped, chunk.frameCount + skipped * this.jitter.concealFrames);
         status = 'missing';
       } else if (latencyUs > this.#maxLatencyUs / 2 && this.jitter.depth > this.#prefillChunks + 2) {
         // Behind, with fresher chunks waiting: play this one, then skip the backlog rather than stay late for good.
-        this.#drop('stale', this.jitter.dropOldest(this.#prefillChunks));
+        const skipped = this.jitter.dropOldest(this.#prefillChunks);
+        this.#drop('stale', skipped, skipped * this.jitter.concealFrames);
       }
     }
     if (status === 'ok' && chunk) {
@@ -196,6 +204,7 @@ export class StreamPlayout {
       if (this.#dry) this.#dry.play(chunk.seq, chunk.samples, chunk.delayFrames, out);
       else this.#concealer.play(chunk.samples, out);
       this.#write(out, chunk.frameCount);
+      this.#counts.framesWritten += chunk.frameCount;
       const latencyS = (wallClockUs() - chunk.captureTimeUs) / 1e6;
       this.#latency.record(latencyS);
       this.#metrics.latency.record(latencyS);
@@ -211,6 +220,7 @@ export class StreamPlayout {
       this.#metrics.gaps++;
       this.#counts.gaps++;
     }
+    this.#counts.chunksConcealed++;
     const out = this.#scratchFor(frames);
     // The missing chunk: the one taken and found stale, else the one the read just skipped.
     if (!this.#dry) this.#concealer.conceal(out);
@@ -237,14 +247,17 @@ export class StreamPlayout {
   }
 
   /** Counts a chunk of this stream that the stage refused before it reached the jitter buffer. */
-  refuse(reason: PlaybackDropReason): void {
+  refuse(reason: PlaybackDropReason, frameCount: number): void {
     this.#counts.chunksReceived++;
-    this.#drop(reason, 1);
+    this.#counts.framesReceived += frameCount;
+    this.#drop(reason, 1, frameCount);
   }
 
-  #drop(reason: PlaybackDropReason, chunks: number): void {
+  #drop(reason: PlaybackDropReason, chunks: number, frames: number): void {
     this.#metrics.drops[reason] += chunks;
     this.#counts.drops[reason] += chunks;
+    // A resync chunk restarted the timeline and is kept: counted under its reason, not lost.
+    if (reason !== 'resync') this.#counts.framesDropped += frames;
   }
 
   #scratchFor(frames: number): Float32Array {
