@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { ledgerImbalances, StageProcess, streamLedgers, type StreamLedger } from '@quell/cli';
 import { readWav, scrapeMetrics, type MetricSample } from '@quell/runtime';
 import { metric, startPipeline, tempDir, type RunningPipeline } from '../helpers/pipeline.js';
+import { quell } from '../helpers/run.js';
 import { writeTestSignal } from '../helpers/signals.js';
 
 const RATE = 48_000;
@@ -189,5 +190,16 @@ describe('the ledger across the three stages (/metrics, per stream)', { timeout:
     } finally {
       await p.stop();
     }
+  });
+
+  it('quell process --fast reports each file\'s ledger balanced, frames in = frames written', async () => {
+    const dir = await tempDir();
+    const input = await writeTestSignal(join(dir, 'in.wav'), RATE, SECONDS);
+    const result = await quell(['process', join(dir, 'in.wav'), join(dir, 'out.wav'), '--fast', '--json', '--model', 'dtln']);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout) as { framesIn: number; framesWritten: number; results: { input: string; framesIn: number; framesWritten: number; imbalances: string[] }[] };
+    assert.equal(summary.framesIn, input.length);
+    assert.equal(summary.framesWritten, input.length);
+    assert.deepEqual(summary.results.map((f) => f.imbalances), [[]]);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readWav, writeWav } from '@quell/runtime';
@@ -20,9 +20,11 @@ describe('quell process', { timeout: 900_000 }, () => {
     const b = await writeTestSignal(join(inDir, 'b.wav'), 44_100, 2.05, 2);
     const result = await quell(['process', inDir, '--out-dir', join(dir, 'out'), '--fast', '--json']);
     assert.equal(result.code, 0, result.stderr);
-    const summary = JSON.parse(result.stdout) as { files: number; frames: number; drops: number; gaps: number; realtimeFactor: number };
+    const summary = JSON.parse(result.stdout) as { files: number; frames: number; framesIn: number; framesWritten: number; drops: number; gaps: number; realtimeFactor: number };
     assert.equal(summary.files, 2);
     assert.equal(summary.frames, a.length + b.length / 2);
+    assert.equal(summary.framesIn, a.length + b.length / 2);
+    assert.equal(summary.framesWritten, a.length + b.length / 2);
     assert.equal(summary.drops, 0);
     assert.equal(summary.gaps, 0);
     assert.ok(summary.realtimeFactor > 1, `x real time ${summary.realtimeFactor}`);
@@ -82,6 +84,63 @@ describe('quell process', { timeout: 900_000 }, () => {
     } finally {
       for (const s of spinners) s.kill('SIGKILL');
     }
+  });
+
+  it('output equal to the input (same path, a symlink to it, a hard link, --out-dir its own folder) is refused: exit 2, one line, the input byte-identical', async () => {
+    const dir = await tempDir();
+    const inPath = join(dir, 'in.wav');
+    await writeWav(inPath, testSignal(16_000, 1, 1), 16_000, 1, 'int16');
+    const before = await readFile(inPath);
+    await symlink(inPath, join(dir, 'alias.wav'));
+    await link(inPath, join(dir, 'hard.wav'));
+    for (const args of [[inPath, inPath], [inPath, join(dir, 'alias.wav')], [join(dir, 'alias.wav'), inPath], [inPath, join(dir, 'hard.wav')], [inPath, '--out-dir', dir]]) {
+      const result = await quell(['process', ...args, '--model', 'gain', '--fast']);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.match(result.stderr, /^quell: output .* is the input .*--in-place/);
+      assert.ok((await readFile(inPath)).equals(before), `${args.join(' ')}: input changed`);
+    }
+  });
+
+  it('--in-place replaces the input only with a complete, verified output; a run that loses a chunk leaves it byte-identical (exit 1)', async () => {
+    const dir = await tempDir();
+    const inPath = join(dir, 'in.wav');
+    const input = testSignal(16_000, 2, 1);
+    await writeWav(inPath, input, 16_000, 1, 'float32');
+    const before = await readFile(inPath);
+    const lossy = await quell(['process', inPath, '--in-place', '--model', 'gain', '--fast'], { env: { QUELL_INFERENCE_TEST_DROP_RATE: '0.05' } });
+    assert.equal(lossy.code, 1, lossy.stderr);
+    assert.match(lossy.stderr, /in\.wav: .*chunks dropped \(inference injected \d+\)/);
+    assert.ok((await readFile(inPath)).equals(before), 'input changed by a failed in-place run');
+    assert.deepEqual((await readdir(dir)).sort(), ['in.wav'], 'no partial file left');
+    const clean = await quell(['process', inPath, '--in-place', '--model', 'gain', '--fast']);
+    assert.equal(clean.code, 0, clean.stderr);
+    const out = await readWav(inPath);
+    assert.equal(out.frameCount, input.length);
+    assert.ok(out.samples.every((x, i) => x === Math.fround(input[i] * 0.5)), 'replaced by the gain output');
+    assert.deepEqual((await readdir(dir)).sort(), ['in.wav']);
+  });
+
+  it('a stream whose last chunk is lost: exit 1 naming the file and the frames missing, nothing under the output name, no partial file', async () => {
+    const dir = await tempDir();
+    // The drop injector is deterministic (xorshift32, seed 0x9e3779b9): find a chunk past the first hundred it drops and end the file there.
+    let state = 0x9e3779b9;
+    let lastChunk = 0;
+    for (let k = 1; lastChunk === 0; k++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      state >>>= 0;
+      if (k > 100 && state / 0x1_0000_0000 < 0.05) lastChunk = k;
+    }
+    const frames = lastChunk * 480 - 100;
+    await writeWav(join(dir, 'in.wav'), testSignal(48_000, frames / 48_000, 1), 48_000, 1, 'float32');
+    const result = await quell(['process', join(dir, 'in.wav'), join(dir, 'out.wav'), '--model', 'gain', '--fast', '--json'], { env: { QUELL_INFERENCE_TEST_DROP_RATE: '0.05' } });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`in\\.wav: .*output has ${frames - 380} of ${frames} frames \\(380 missing\\)`));
+    const summary = JSON.parse(result.stdout) as { framesIn: number; framesWritten: number };
+    assert.deepEqual([summary.framesIn, summary.framesWritten], [frames, frames - 380]);
+    assert.deepEqual((await readdir(dir)).sort(), ['in.wav'], 'neither out.wav nor a partial file');
   });
 
   it('IN OUT with a folder as input asks for --out-dir (exit 2, one line)', async () => {

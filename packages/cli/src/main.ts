@@ -29,17 +29,18 @@ if (STAGES.includes(subcommand as StageName)) {
   program.command('playback').description('run the playback stage (flags: see packages/playback/README.md)');
   program
     .command('process')
-    .description('denoise WAV files through the three stages: IN.wav OUT.wav, or IN... --out-dir DIR')
-    .argument('<paths...>', 'IN.wav OUT.wav, or input files/folders with --out-dir')
+    .description('denoise WAV files through the three stages: IN.wav OUT.wav, IN... --out-dir DIR, or IN... --in-place')
+    .argument('<paths...>', 'IN.wav OUT.wav, or input files/folders with --out-dir or --in-place')
     .option('--out-dir <dir>', 'write outputs here, named like the inputs')
+    .option('--in-place', 'replace each input with its cleaned version, only once that is complete and verified')
     .option('--model <name>', 'model to run', 'passthrough')
     .option('--chunk-ms <ms>', 'chunk length in ms', '10')
     .option('--fast', 'as fast as the stages allow (no frame dropped) instead of real-time pace')
     .option('--json', 'print the summary as JSON')
     .addOption(new Option('--model-dir <dir>', 'folder with fetched models'))
-    .action(async (paths: string[], opts: { outDir?: string; model: string; chunkMs: string; fast?: boolean; json?: boolean; modelDir?: string }) => {
+    .action(async (paths: string[], opts: { outDir?: string; inPlace?: boolean; model: string; chunkMs: string; fast?: boolean; json?: boolean; modelDir?: string }) => {
       try {
-        const jobs = await resolveJobs(paths, opts.outDir);
+        const jobs = await resolveJobs(paths, opts.outDir, opts.inPlace === true);
         const summary = await processFiles(jobs, {
           model: opts.model,
           chunkMs: Number(opts.chunkMs),
@@ -62,7 +63,7 @@ if (STAGES.includes(subcommand as StageName)) {
     .option('--mirror <dir>', 'folder to copy from (default: ../shared/models, or $QUELL_MODEL_MIRROR)')
     .action(async (names: string[], opts: { mirror?: string }) => {
       try {
-        for (const fetched of await fetchModels(names.length > 0 ? names : MODEL_NAMES, { mirrorDir: opts.mirror })) {
+        for (const fetched of await fetchModels(names.length > 0 ? names : MODEL_NAMES, { mirrorDir: opts.mirror ?? process.env.QUELL_MODEL_MIRROR })) {
           process.stdout.write(`${fetched.name}: ${fetched.dir}\n`);
         }
       } catch (err) {

@@ -1,7 +1,8 @@
 import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { readWav, scrapeMetrics, sumSamples, type MetricSample } from '@quell/runtime';
+import { basename, dirname, join } from 'node:path';
+import { readWavFormat, scrapeMetrics, sumSamples, type MetricSample } from '@quell/runtime';
+import { ledgerImbalances, streamLedgers, type StreamLedger } from '../status/ledger.js';
 import type { FileJob } from './inputs.js';
 import { ProgressReporter } from './progress.js';
 import { StageProcess, type StageMessage } from './stage-process.js';
@@ -15,10 +16,24 @@ export interface ProcessOptions {
   inferenceArgs?: string[];
 }
 
+/** One input's account: frames in, frames in its output, and any way its stream's ledger failed to balance. */
+export interface FileResult {
+  input: string;
+  output: string;
+  framesIn: number;
+  /** Frames in the output file as written (0 when there is none). */
+  framesWritten: number;
+  /** ledgerImbalances() of its stream (docs/METRICS.md#the-ledger); empty when every chunk is accounted for. */
+  imbalances: string[];
+}
+
 export interface ProcessSummary {
   model: string;
   files: number;
+  /** Frames written, all outputs together (= framesIn when every output is complete). */
   frames: number;
+  framesIn: number;
+  framesWritten: number;
   audioSeconds: number;
   drops: number;
   gaps: number;
@@ -27,7 +42,9 @@ export interface ProcessSummary {
   wallSeconds: number;
   realtimeFactor: number;
   outputs: string[];
-  /** Inputs whose output is not to be trusted, with why (the command then exits 1). */
+  /** Per input, in order. */
+  results: FileResult[];
+  /** Inputs whose output is not to be trusted, with why (the command then exits 1; such an output is not left under its name). */
   failed: { input: string; reason: string }[];
 }
 
@@ -41,13 +58,27 @@ interface StreamEnd extends StageMessage {
 
 const FIRST_STREAM_ID = 1;
 
+/** The temporary name an output is written under, in its own folder, until it is complete and verified. */
+export function partialName(output: string): string {
+  return join(dirname(output), `.${basename(output)}.quell-${process.pid}.partial`);
+}
+
+/** Moves a finished stream file to `to` (any file system): renamed when it can be, else copied then removed. */
 async function move(from: string, to: string): Promise<void> {
-  await mkdir(dirname(to), { recursive: true });
   await rename(from, to).catch(async (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EXDEV') throw err;
     await copyFile(from, to);
     await rm(from);
   });
+}
+
+/** A stream's counted drops as `stage reason count` phrases, bad-output aside (reported on its own). */
+function droppedBy(ledger: StreamLedger): string[] {
+  const out: string[] = [];
+  for (const stage of ['capture', 'inference', 'playback'] as const) {
+    for (const [reason, count] of Object.entries(ledger[stage]?.dropsByReason ?? {})) if (count > 0 && reason !== 'bad-output') out.push(`${stage} ${reason} ${count}`);
+  }
+  return out;
 }
 
 function dropsOf(samples: MetricSample[], stage: string): number {
@@ -63,10 +94,13 @@ export async function processFiles(jobs: FileJob[], options: ProcessOptions): Pr
   const startedMs = performance.now();
   let totalFrames = 0;
   let audioSeconds = 0;
+  // Headers only: the inputs are streamed by capture, never read whole here.
+  const framesIn: number[] = [];
   for (const job of jobs) {
-    const audio = await readWav(job.input);
-    totalFrames += audio.frameCount;
-    audioSeconds += audio.frameCount / audio.sampleRateHz;
+    const format = await readWavFormat(job.input);
+    framesIn.push(format.frameCount);
+    totalFrames += format.frameCount;
+    audioSeconds += format.frameCount / format.sampleRateHz;
   }
   const workDir = await mkdtemp(join(tmpdir(), 'quell-process-'));
   const quietLogs = ['--log-level', 'warn', '--metrics-port', '0'];
@@ -127,23 +161,55 @@ export async function processFiles(jobs: FileJob[], options: ProcessOptions): Pr
     );
     const drops = dropsOf(scraped[0], 'capture') + dropsOf(scraped[1], 'inference') + dropsOf(scraped[2], 'playback');
     const gaps = sumSamples(scraped[2], 'quell_playback_gaps_total');
+    const ledgers = new Map(streamLedgers({ capture: scraped[0], inference: [scraped[1]], playback: scraped[2] }).map((l) => [l.stream, l]));
     const failed: ProcessSummary['failed'] = [];
-    for (let i = 0; i < jobs.length; i++) {
-      const badOutput = sumSamples(scraped[1], 'quell_inference_stream_drops_total', { stream: String(FIRST_STREAM_ID + i), reason: 'bad-output' });
-      if (badOutput > 0) failed.push({ input: jobs[i].input, reason: `the model gave non-finite or implausible output for ${badOutput} chunk(s), concealed in the output (check the input for absurd sample values)` });
-    }
+    const results: FileResult[] = [];
     const outputs: string[] = [];
     for (let i = 0; i < jobs.length; i++) {
-      await move(join(workDir, `stream-${FIRST_STREAM_ID + i}.wav`), jobs[i].output);
-      outputs.push(jobs[i].output);
+      const job = jobs[i];
+      const stream = String(FIRST_STREAM_ID + i);
+      const reasons: string[] = [];
+      const badOutput = sumSamples(scraped[1], 'quell_inference_stream_drops_total', { stream, reason: 'bad-output' });
+      if (badOutput > 0) reasons.push(`the model gave non-finite or implausible output for ${badOutput} chunk(s), concealed in the output (check the input for absurd sample values)`);
+      const ledger = ledgers.get(stream);
+      const imbalances = ledger ? ledgerImbalances(ledger) : ['no stage reported the stream'];
+      if (imbalances.length > 0) reasons.push(`frames unaccounted for (${imbalances.join('; ')})`);
+      const dropped = ledger ? droppedBy(ledger) : [];
+      if (dropped.length > 0) reasons.push(`chunks dropped (${dropped.join(', ')}), concealed in the output`);
+      // The proof: the output holds as many frames as the input (the file sink trims the model latency), read back from the file.
+      const streamFile = join(workDir, `stream-${stream}.wav`);
+      const written = await readWavFormat(streamFile).then(
+        (f) => f.frameCount,
+        () => 0,
+      );
+      if (written !== framesIn[i]) reasons.push(`output has ${written} of ${framesIn[i]} frames (${framesIn[i] - written} missing)`);
+      results.push({ input: job.input, output: job.output, framesIn: framesIn[i], framesWritten: written, imbalances });
+      if (reasons.length > 0) {
+        failed.push({ input: job.input, reason: `${reasons.join('; ')}; ${job.output} not written` });
+        continue;
+      }
+      // Complete and verified: into the output's folder under a temporary name, then renamed (atomic within a folder).
+      const partial = partialName(job.output);
+      await mkdir(dirname(job.output), { recursive: true });
+      try {
+        await move(streamFile, partial);
+        await rename(partial, job.output);
+      } catch (err) {
+        await rm(partial, { force: true });
+        throw err;
+      }
+      outputs.push(job.output);
     }
+    const framesWritten = results.reduce((sum, r) => sum + r.framesWritten, 0);
     const ends = [...ended.values()];
     const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
     const wallSeconds = (performance.now() - startedMs) / 1000;
     return {
       model: options.model,
       files: jobs.length,
-      frames: totalFrames,
+      frames: framesWritten,
+      framesIn: totalFrames,
+      framesWritten,
       audioSeconds,
       drops,
       gaps,
@@ -152,6 +218,7 @@ export async function processFiles(jobs: FileJob[], options: ProcessOptions): Pr
       wallSeconds,
       realtimeFactor: audioSeconds / wallSeconds,
       outputs,
+      results,
       failed,
     };
   } finally {
@@ -163,7 +230,7 @@ export async function processFiles(jobs: FileJob[], options: ProcessOptions): Pr
 
 export function formatSummary(s: ProcessSummary): string {
   return (
-    `quell process: ${s.files} file(s), ${s.frames} frames (${s.audioSeconds.toFixed(1)} s) with ${s.model}: ` +
+    `quell process: ${s.files} file(s), ${s.framesIn} frames in (${s.audioSeconds.toFixed(1)} s), ${s.framesWritten} written, with ${s.model}: ` +
     `drops ${s.drops}, gaps ${s.gaps}, latency p50 ${s.latencyP50Ms.toFixed(1)} ms p99 ${s.latencyP99Ms.toFixed(1)} ms, ` +
     `wall ${s.wallSeconds.toFixed(2)} s, ${s.realtimeFactor.toFixed(1)}x real time`
   );

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { QuellError } from '../errors.js';
-import { decodeSamples, scanWavHeader, WavFormatError } from './wav-format.js';
+import { decodeSamples, scanWavHeader, WavFormatError, type WavFormat } from './wav-format.js';
 
 export { WavFormatError };
 
@@ -30,4 +30,28 @@ export async function readWav(path: string): Promise<PcmAudio> {
     throw new QuellError('ERR_NO_INPUT', `cannot read '${path}' (${err.code ?? err.message}): check the path`, { cause: err });
   });
   return decodeWav(bytes, path);
+}
+
+/**
+ * Reads only a WAV file's header: its format and frame count, whatever the
+ * file's size (RF64 included). Rejects with QuellError ERR_NO_INPUT for a
+ * missing or unreadable file and WavFormatError for one that is not a usable WAV.
+ */
+export async function readWavFormat(path: string): Promise<WavFormat> {
+  const file = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    throw new QuellError('ERR_NO_INPUT', `cannot read '${path}' (${err.code ?? err.message}): check the path`, { cause: err });
+  });
+  try {
+    const fileBytes = (await file.stat()).size;
+    let headBytes = Math.min(4096, fileBytes);
+    for (;;) {
+      const head = Buffer.alloc(headBytes);
+      const { bytesRead } = await file.read(head, 0, headBytes, 0);
+      const scan = scanWavHeader(head.subarray(0, bytesRead), fileBytes, path);
+      if ('format' in scan) return scan.format;
+      headBytes = Math.min(fileBytes, Math.max(scan.needBytes, 2 * headBytes));
+    }
+  } finally {
+    await file.close();
+  }
 }
