@@ -12,7 +12,7 @@ export const PLAYBACK_OPTIONS = {
   targetMinMs: num(30, 'Device sink: smallest target buffer level (jitter buffer + resampler), ms', { min: 1, max: 10_000 }),
   targetMaxMs: num(200, 'Device sink: largest target level; the target follows measured arrival jitter between the two, ms', { min: 1, max: 10_000 }),
   driftMaxTrimPpm: num(1000, 'Device sink: largest resampling ratio trim used to hold the level, ppm (1000 ppm = 1.7 cents)', { min: 1, max: 50_000 }),
-  output: str('.quell/output/stream-{stream}.wav', 'File sink path; {stream} is replaced by the stream id'),
+  output: str('.quell/output/stream-{stream}.wav', 'File sink path; {stream} is replaced by the stream id. Without {stream} the first stream gets this path and any other its id added (out.wav, out-stream-2.wav)'),
   outputFormat: oneOf(['float32', 'int16'] as const, 'float32', 'File sink sample format'),
   trimDelay: bool(true, 'File sink: drop the pipeline’s known delay so the file lines up with the input'),
   clock: oneOf(['auto', 'arrival', 'realtime'] as const, 'auto', 'What drives reads: arrival (write chunks as they come, file sinks), realtime (a playout clock, like a device); auto picks by sink'),
