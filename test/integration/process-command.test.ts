@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { link, mkdir, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readWav, writeWav } from '@quell/runtime';
+import { encodeWav, readWav, writeWav } from '@quell/runtime';
 import { tempDir } from '../helpers/pipeline.js';
 import { quell } from '../helpers/run.js';
 import { testSignal, writeTestSignal } from '../helpers/signals.js';
@@ -141,6 +141,26 @@ describe('quell process', { timeout: 900_000 }, () => {
     const summary = JSON.parse(result.stdout) as { framesIn: number; framesWritten: number };
     assert.deepEqual([summary.framesIn, summary.framesWritten], [frames, frames - 380]);
     assert.deepEqual((await readdir(dir)).sort(), ['in.wav'], 'neither out.wav nor a partial file');
+  });
+
+  it('a 5 GiB plain RIFF WAV (sparse; its 32-bit sizes wrapped) is refused at once with one line naming RF64 (exit 2), no output', async () => {
+    const dir = await tempDir();
+    const big = join(dir, 'big.wav');
+    const header = encodeWav(new Float32Array(0), 48_000, 1, 'float32');
+    const dataBytes = 5 * 2 ** 30;
+    header.writeUInt32LE((36 + dataBytes) % 2 ** 32, 4);
+    header.writeUInt32LE(dataBytes % 2 ** 32, 40);
+    const file = await open(big, 'w');
+    await file.write(header, 0, header.length, 0);
+    await file.truncate(header.length + dataBytes);
+    await file.close();
+    const started = performance.now();
+    const result = await quell(['process', big, join(dir, 'out.wav'), '--fast']);
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+    assert.match(result.stderr, /^quell: .*big\.wav is 5\.00 GiB, more than a RIFF WAV's 32-bit sizes can describe .*RF64/);
+    assert.ok(performance.now() - started < 10_000, 'refused from the header, not after reading the file');
+    assert.deepEqual((await readdir(dir)).sort(), ['big.wav']);
   });
 
   it('IN OUT with a folder as input asks for --out-dir (exit 2, one line)', async () => {

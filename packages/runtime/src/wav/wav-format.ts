@@ -32,6 +32,11 @@ function encodingOf(formatTag: number, bits: number): WavEncoding | undefined {
   return ({ 8: 'uint8', 16: 'int16', 24: 'int24', 32: 'int32' } as const)[bits as 8 | 16 | 24 | 32];
 }
 
+/** A u32 RIFF size of all ones: "unknown" (a streaming writer), or "see ds64" in RF64. */
+const U32_UNKNOWN = 0xffff_ffff;
+/** Largest file a plain RIFF header can describe: its u32 size plus the 8 bytes before it. */
+const RIFF_MAX_BYTES = U32_UNKNOWN + 8;
+
 /** Result of looking at the start of a file: the format, or how many leading bytes are needed to find it. */
 export type WavHeaderScan = { format: WavFormat } | { needBytes: number };
 
@@ -39,9 +44,12 @@ export type WavHeaderScan = { format: WavFormat } | { needBytes: number };
  * Walks the RIFF chunks at the start of a WAV file up to the data chunk.
  * `head` is the file's first bytes and `fileBytes` its size; when the data
  * chunk starts beyond `head` the scan asks for more. Integer PCM of 8 to 32
- * bits and 32/64-bit float are read, plain or WAVE_FORMAT_EXTENSIBLE; a data
- * size of 0 or past the end (a writer that was killed, a stream) means "to the
- * end of the file". Throws WavFormatError naming what is wrong.
+ * bits and 32/64-bit float are read, plain or WAVE_FORMAT_EXTENSIBLE, in RIFF
+ * or RF64/BW64 (64-bit sizes in a ds64 chunk, for files over 4 GiB); a data
+ * size of 0, 0xFFFFFFFF without ds64, or past the end (a writer that was
+ * killed, a stream) means "to the end of the file". A plain RIFF file over
+ * 4 GiB with any other data size is refused (its size has wrapped). Throws
+ * WavFormatError naming what is wrong.
  */
 export function scanWavHeader(head: Uint8Array, fileBytes: number, label: string): WavHeaderScan {
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
@@ -56,8 +64,11 @@ export function scanWavHeader(head: Uint8Array, fileBytes: number, label: string
     if (fileBytes > head.length) return need(12);
     throw new WavFormatError(`${label} is not a valid WAV file (too short)${convert}`);
   }
-  if (text(0) !== 'RIFF' || text(8) !== 'WAVE') throw new WavFormatError(`${label} is not a valid WAV file (no RIFF/WAVE header)${convert}`);
+  const riff = text(0);
+  if ((riff !== 'RIFF' && riff !== 'RF64' && riff !== 'BW64') || text(8) !== 'WAVE') throw new WavFormatError(`${label} is not a valid WAV file (no RIFF/WAVE header)${convert}`);
   let fmt: Omit<WavFormat, 'frameCount' | 'dataOffset'> | undefined;
+  /** RF64/BW64: the data size from the ds64 chunk (the data chunk's own u32 size is then 0xFFFFFFFF). */
+  let dataBytes64: number | undefined;
   let at = 12;
   for (;;) {
     if (at + 8 > head.length) {
@@ -81,10 +92,21 @@ export function scanWavHeader(head: Uint8Array, fileBytes: number, label: string
       if (!encoding) throw new WavFormatError(`${label} has unsupported WAV sample format (tag ${formatTag}, ${bits} bits): use PCM 8/16/24/32-bit or float 32/64-bit${convert}`);
       if (channelCount === 0 || sampleRateHz === 0) throw new WavFormatError(`${label} has no sample rate or channel count in its fmt chunk`);
       fmt = { sampleRateHz, channelCount, encoding, bytesPerFrame: channelCount * (bits / 8) };
+    } else if (id === 'ds64' && riff !== 'RIFF') {
+      if (body + 16 > head.length) return need(body + 16);
+      dataBytes64 = view.getUint32(body + 8, true) + view.getUint32(body + 12, true) * 2 ** 32;
     } else if (id === 'data') {
       if (!fmt) throw new WavFormatError(`${label} has its data chunk before the fmt chunk${convert}`);
       const available = fileBytes - body;
-      const dataBytes = size === 0 || size > available ? available : size;
+      let declared = size === U32_UNKNOWN && dataBytes64 !== undefined ? dataBytes64 : size;
+      if (riff === 'RIFF' && size !== 0 && size !== U32_UNKNOWN && fileBytes > RIFF_MAX_BYTES) {
+        // A plain RIFF size cannot describe more than 4 GiB: this one has wrapped, or the file has grown past what it says.
+        throw new WavFormatError(
+          `${label} is ${(fileBytes / 2 ** 30).toFixed(2)} GiB, more than a RIFF WAV's 32-bit sizes can describe (its data chunk says ${size} bytes): write it as RF64 (e.g. 'ffmpeg -i in.wav -rf64 auto out.wav') or split it`,
+        );
+      }
+      if (size === U32_UNKNOWN && dataBytes64 === undefined) declared = available;
+      const dataBytes = declared === 0 || declared > available ? available : declared;
       return { format: { ...fmt, frameCount: Math.floor(dataBytes / fmt.bytesPerFrame), dataOffset: body } };
     }
     // Chunks are padded to an even length.
