@@ -23,7 +23,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureTestPulse, pactl, recordSource, scrapeMetrics, sumSamples, writeWav, type MetricSample } from '@quell/runtime';
+import { scrapeMetrics, sumSamples, writeWav, type MetricSample } from '@quell/runtime';
+import { ensureTestPulse, pactl, recordSource } from '@quell/runtime/testing';
 import { percentiles, printTable, writeResult } from '../lib/results.js';
 
 const RATE_HZ = 48_000;

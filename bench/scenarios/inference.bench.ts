@@ -50,11 +50,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StageProcess } from '@quell/cli';
-import { createProcessor, DEFAULT_MODEL_STORE_DIR, fetchModels, PolyphaseResampler, resolveTestAudio } from '@quell/inference';
+import { createProcessor, DEFAULT_MODEL_STORE_DIR, fetchModels, PolyphaseResampler } from '@quell/inference';
+import { resolveTestAudio } from '@quell/inference/testing';
 import { monotonicNs } from '@quell/protocol';
 import { encodeWav, readWav, scrapeMetrics, sumSamples } from '@quell/runtime';
 import { floorHop } from '../lib/ort-floor.js';
 import { percentiles, printTable, writeResult } from '../lib/results.js';
+import { timeHops } from '../lib/time-hops.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -73,17 +75,6 @@ const MODELS: Record<string, { rateHz: number; hopFrames: number }> = {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[sorted.length >> 1];
-}
-
-async function timeHops(run: () => Promise<void> | void, hops: number): Promise<number[]> {
-  for (let i = 0; i < 200; i++) await run();
-  const us: number[] = [];
-  for (let i = 0; i < hops; i++) {
-    const t = monotonicNs();
-    await run();
-    us.push((monotonicNs() - t) / 1000);
-  }
-  return us;
 }
 
 /** Runs `hop` at a live cadence: every 10 ms, the hops a 10 ms chunk at `rateHz` completes. Mean µs per hop. */

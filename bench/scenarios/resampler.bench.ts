@@ -26,7 +26,7 @@
  * - down_ratio, up_ratio: that time over Quell's in the same direction.
  * - thdn_db: THD+N of a 1 kHz sine (amplitude 0.5, 1 s) through the round
  *   trip device→16 kHz→device in 10 ms chunks, least-squares tone fit
- *   (fitTone) over the steady middle (0.1 s cut at each end).
+ *   (fitSine) over the steady middle (0.1 s cut at each end).
  * - passband_db: the largest |gain| in dB of tones from 100 Hz to 7 kHz
  *   through the same round trip.
  * - alias_db: the worst residual, relative to the input's power, of a tone
@@ -43,8 +43,9 @@
  */
 import libsamplerate from '@alexanderolsen/libsamplerate-js';
 import speexResampler from 'speex-resampler';
-import { fitTone, PolyphaseResampler } from '@quell/inference';
+import { PolyphaseResampler } from '@quell/inference';
 import { monotonicNs } from '@quell/protocol';
+import { fitSine } from '@quell/runtime/testing';
 import { printTable, writeResult } from '../lib/results.js';
 
 const MODEL_RATE_HZ = 16_000;
@@ -154,10 +155,10 @@ function middle(y: Float32Array, rateHz: number): Float32Array {
 }
 
 async function quality(candidate: Candidate, rateHz: number): Promise<Record<string, string | number>> {
-  const thdn = fitTone(middle(await roundTrip(candidate, rateHz, tone(1000, rateHz, rateHz)), rateHz), 1000, rateHz).residualDb;
+  const thdn = fitSine(middle(await roundTrip(candidate, rateHz, tone(1000, rateHz, rateHz)), rateHz), rateHz, 1000).residualDb;
   let passband = 0;
   for (const f of PASSBAND_TONES_HZ) {
-    const fit = fitTone(middle(await roundTrip(candidate, rateHz, tone(f, rateHz, rateHz / 2)), rateHz), f, rateHz);
+    const fit = fitSine(middle(await roundTrip(candidate, rateHz, tone(f, rateHz, rateHz / 2)), rateHz), rateHz, f);
     passband = Math.max(passband, Math.abs(20 * Math.log10(fit.amplitude / AMPLITUDE)));
   }
   let alias = -Infinity;
@@ -231,7 +232,7 @@ for (const rateHz of DEVICE_RATES_HZ) {
     });
   }
 }
-const int16FloorDb = fitTone(tone(1000, 48_000, 48_000).map((v) => Math.round(v * 32768) / 32768), 1000, 48_000).residualDb;
+const int16FloorDb = fitSine(tone(1000, 48_000, 48_000).map((v) => Math.round(v * 32768) / 32768), 48_000, 1000).residualDb;
 // printTable keeps two decimals; passband deviations of Quell and libsamplerate best are far below that.
 const shown = rows.map((r) => ({ ...r, passband_db: (r.passband_db as number).toFixed(4) }));
 printTable('resampler: µs per 10 ms chunk (streaming) and round-trip quality, Quell vs Speex and libsamplerate (WebAssembly)', shown);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { mixAtSnr, PolyphaseResampler, resolveTestAudio } from '@quell/inference';
+import { PolyphaseResampler } from '@quell/inference';
+import { mixAtSnr, resolveTestAudio } from '@quell/inference/testing';
 import { readWav, writeWav, type PcmAudio } from '@quell/runtime';
 
 /** A shared test recording (sha256-checked), decoded. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { siSdrDb } from '@quell/inference';
+import { siSdrDb } from '@quell/inference/testing';
 import { readWav } from '@quell/runtime';
 import { mixWithLoopedNoise, resampleWhole, testAudio, writeMono } from '../helpers/audio-fixtures.js';
 import { tempDir } from '../helpers/pipeline.js';

@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { StageProcess, type StageMessage } from '@quell/cli';
 import { encodeFrame, FrameFlags, Pacer, realTimeClock } from '@quell/protocol';
-import { createPushSocket, defaultLinkSecurity, ensureTestPulse, pactl, scrapeMetrics, sumSamples, type LinkSecurity } from '@quell/runtime';
+import { createPushSocket, defaultLinkSecurity, scrapeMetrics, sumSamples, type LinkSecurity } from '@quell/runtime';
+import { ensureTestPulse, pactl } from '@quell/runtime/testing';
 import { chunkHeader } from '../helpers/frames.js';
 
 const SINK = 'quell_hostile_out';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ensureTestPulse, pactl } from '@quell/runtime';
+import { ensureTestPulse, pactl } from '@quell/runtime/testing';
 import { tempDir } from '../helpers/pipeline.js';
 import { quell } from '../helpers/run.js';
 

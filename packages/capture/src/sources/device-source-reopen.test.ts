@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { AudioDeviceError, FakePortAudio, float32Bytes } from '@quell/runtime';
+import { AudioDeviceError } from '@quell/runtime';
+import { FakePortAudio, float32Bytes } from '@quell/runtime/testing';
 import { DeviceSource } from './device-source.js';
 
 describe('DeviceSource with a fake PortAudio', () => {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { alignedNcc, ensureTestPulse, makeTones, quantile, writeWav } from '@quell/runtime';
+import { writeWav } from '@quell/runtime';
+import { alignedNcc, ensureTestPulse, makeTones, quantile } from '@quell/runtime/testing';
 import { DeviceSource } from './device-source.js';
 
 const run = promisify(execFile);

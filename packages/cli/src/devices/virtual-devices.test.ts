@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ensureTestPulse, pactl } from '@quell/runtime';
+import { ensureTestPulse, pactl } from '@quell/runtime/testing';
 import { QUELL_INPUT_SINK, QUELL_MICROPHONE_SOURCE, QUELL_MIC_SINK, down, up } from './virtual-devices.js';
 
 async function shortNames(kind: 'sinks' | 'sources' | 'modules'): Promise<string> {

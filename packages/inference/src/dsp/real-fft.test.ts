@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RealFft } from './real-fft.js';
-import { seededNoise } from '../quality/seeded-noise.js';
+import { seededNoise } from '../dsp/seeded-noise.js';
 
 /** Bin k of the DFT of x in float64, straight from the definition. */
 function dftBin(x: Float32Array, k: number): [number, number] {

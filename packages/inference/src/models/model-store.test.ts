@@ -7,7 +7,7 @@ import { createProcessor } from '../processors/processor-registry.js';
 import { ModelError } from './model-errors.js';
 import { DEFAULT_MODEL_MIRROR_DIR, fetchModels, listInstalledModels, requireInstalledModel, sha256Hex } from './model-store.js';
 import { MODEL_MANIFEST } from './model-manifest.js';
-import { resolveTestAudio } from './test-audio.js';
+import { resolveTestAudio } from '../testing/test-audio.js';
 
 async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(promise, (err: unknown) => err instanceof ModelError && err.code === code);

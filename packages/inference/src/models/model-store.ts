@@ -9,11 +9,11 @@ import { MODEL_MANIFEST, MODEL_NAMES, type ModelManifestEntry } from './model-ma
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 /** Default store: git-ignored `<repo>/models/`, one folder per model. */
 export const DEFAULT_MODEL_STORE_DIR = join(REPO_ROOT, 'models');
-/** Default mirror: `<repo>/../shared/models` (callers pass QUELL_MODEL_MIRROR instead when set). */
+/** Default mirror: `<repo>/../shared/models` (the CLI passes $QUELL_MODEL_MIRROR instead when set). */
 export const DEFAULT_MODEL_MIRROR_DIR = resolve(REPO_ROOT, '../shared/models');
 
 export interface FetchModelsOptions {
-  /** Folder with `<model>/<file>` copies, used before the upstream URL (default: env QUELL_MODEL_MIRROR, else `<repo>/../shared/models`). */
+  /** Folder with `<model>/<file>` copies, used before the upstream URL (default `DEFAULT_MODEL_MIRROR_DIR`). */
   mirrorDir?: string;
   /** Where models are stored (default `<repo>/models`). */
   storeDir?: string;
@@ -70,7 +70,7 @@ async function download(url: string): Promise<Buffer> {
  */
 export async function fetchModels(names: readonly string[], options: FetchModelsOptions = {}): Promise<FetchedModel[]> {
   const storeDir = options.storeDir ?? DEFAULT_MODEL_STORE_DIR;
-  const mirrorDir = options.mirrorDir ?? process.env.QUELL_MODEL_MIRROR ?? DEFAULT_MODEL_MIRROR_DIR;
+  const mirrorDir = options.mirrorDir ?? DEFAULT_MODEL_MIRROR_DIR;
   const fetched: FetchedModel[] = [];
   for (const name of names) {
     const entry = getManifestEntry(name);

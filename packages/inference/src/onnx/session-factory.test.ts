@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { prepareTestModels } from '../processors/test-models.js';
+import { prepareTestModels } from '../testing/test-models.js';
 import { createFloatTensor, createSession, tensorData } from './session-factory.js';
 
 /** Deterministic pseudo-random values in [-1, 1). */

@@ -6,9 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { readWav } from '@quell/runtime';
 import { parseDfn3Config } from '../models/deepfilternet3/config.js';
 import { readDfn3Files, type Dfn3Files } from '../models/deepfilternet3/model-files.js';
-import { enhanceOffline } from '../models/deepfilternet3/offline-enhance.js';
+import { enhanceOffline } from '../testing/dfn3-offline-enhance.js';
 import { ModelError } from '../models/model-errors.js';
-import { resolveTestAudio } from '../models/test-audio.js';
+import { resolveTestAudio } from '../testing/test-audio.js';
 import type { StreamProcessor } from './processor.js';
 import {
   DEFAULT_DFN3_MODEL_DIR,
@@ -17,13 +17,13 @@ import {
 } from './deepfilternet3-processor.js';
 
 /** Feeds `input` plus `latencyFrames` zeros through `stream` in chunks cycling through `chunks`. */
-async function runChunked(stream: StreamProcessor, input: Float32Array, chunks: number[]): Promise<Float32Array> {
+function runChunked(stream: StreamProcessor, input: Float32Array, chunks: number[]): Float32Array {
   const padded = new Float32Array(input.length + stream.latencyFrames);
   padded.set(input);
   const out = new Float32Array(padded.length);
   for (let pos = 0, i = 0; pos < padded.length; i++) {
     const end = Math.min(padded.length, pos + chunks[i % chunks.length]);
-    await stream.process(padded.subarray(pos, end), out.subarray(pos, end));
+    stream.process(padded.subarray(pos, end), out.subarray(pos, end));
     pos = end;
   }
   return out;
@@ -74,8 +74,8 @@ describe('deepfilternet3 processor', () => {
   it('process() over 10 ms and 7 ms chunks equals the original graphs run on the whole file', async () => {
     const stream10 = processor.createStream(48000, 1);
     assert.equal(stream10.latencyFrames, 1920);
-    const out10 = await runChunked(stream10, noisy, [480]);
-    const out7 = await runChunked(processor.createStream(48000, 1), noisy, [336]);
+    const out10 = runChunked(stream10, noisy, [480]);
+    const out7 = runChunked(processor.createStream(48000, 1), noisy, [336]);
     const padded = new Float32Array(noisy.length + stream10.latencyFrames);
     padded.set(noisy);
     const offline = await enhanceOffline(files, parseDfn3Config(files.configText), padded);
@@ -92,18 +92,18 @@ describe('deepfilternet3 processor', () => {
     assert.ok(peak > 0.01, 'the offline output must not be silent');
   });
 
-  it('process() output is identical for 1-frame, 37-frame and mixed chunks', async () => {
+  it('process() output is identical for 1-frame, 37-frame and mixed chunks', () => {
     const input = noisy.subarray(0, 24000);
-    const base = await runChunked(processor.createStream(48000, 1), input, [480]);
+    const base = runChunked(processor.createStream(48000, 1), input, [480]);
     for (const chunks of [[1], [37], [1, 959, 3, 77, 2000]]) {
-      const out = await runChunked(processor.createStream(48000, 1), input, chunks);
+      const out = runChunked(processor.createStream(48000, 1), input, chunks);
       assert.deepEqual(out, base, `chunks ${chunks.join(',')}`);
     }
   });
 
-  it('process() improves SI-SDR on the 0 dB noisy speech by more than DTLN (3.17 dB), aligned by latencyFrames', async () => {
+  it('process() improves SI-SDR on the 0 dB noisy speech by more than DTLN (3.17 dB), aligned by latencyFrames', () => {
     const stream = processor.createNativeStream();
-    const out = (await runChunked(stream, noisy, [480])).subarray(stream.latencyFrames);
+    const out = (runChunked(stream, noisy, [480])).subarray(stream.latencyFrames);
     const before = siSdrDb(noisy, clean);
     const after = siSdrDb(out, clean);
     // A misreported latency would cost far more than this against a lag one hop off.
@@ -130,7 +130,7 @@ describe('deepfilternet3 processor', () => {
     const mix = new Float32Array(clean.length);
     for (let i = 0; i < mix.length; i++) mix[i] = clean[i] + gain * noise[i % noise.length];
     const stream = processor.createStream(48000, 1);
-    const out = (await runChunked(stream, mix, [480])).subarray(stream.latencyFrames);
+    const out = (runChunked(stream, mix, [480])).subarray(stream.latencyFrames);
     const before = siSdrDb(mix, clean);
     const after = siSdrDb(out, clean);
     console.log(`dfn3 SI-SDR speech+noise_573577 at 0 dB: ${before.toFixed(2)} -> ${after.toFixed(2)} dB (+${(after - before).toFixed(2)})`);
@@ -140,24 +140,24 @@ describe('deepfilternet3 processor', () => {
   it('the VAD gate mutes hops whose lsnr is below the threshold; off by default', async () => {
     const gated = await createDeepFilterNet3Processor({ modelDir: DEFAULT_DFN3_MODEL_DIR, vadGate: { thresholdDb: 100 } });
     try {
-      const out = await runChunked(gated.createStream(48000, 1), noisy.subarray(0, 48000), [480]);
+      const out = runChunked(gated.createStream(48000, 1), noisy.subarray(0, 48000), [480]);
       assert.equal(maxAbsDiff(out, new Float32Array(out.length)), 0);
     } finally {
       await gated.close();
     }
     const stream = processor.createNativeStream();
     assert.ok(Number.isNaN(stream.lsnrDb));
-    const out = await runChunked(stream, noisy.subarray(0, 3 * 48000), [480]);
+    const out = runChunked(stream, noisy.subarray(0, 3 * 48000), [480]);
     const peak = maxAbsDiff(out, new Float32Array(out.length));
     assert.ok(peak > 1e-3, `ungated peak ${peak}`);
     assert.ok(stream.lsnrDb >= -15 && stream.lsnrDb <= 35, `lsnr ${stream.lsnrDb}`);
   });
 
-  it('createStream() resamples other device rates and keeps one state per channel; unsupported formats throw TypeError', async () => {
+  it('createStream() resamples other device rates and keeps one state per channel; unsupported formats throw TypeError', () => {
     const stereo = processor.createStream(44100, 2);
     const input = new Float32Array(2 * 4410).map((_, i) => Math.sin(i / 7) * 0.1);
     const out = new Float32Array(input.length);
-    await stereo.process(input, out);
+    stereo.process(input, out);
     assert.ok(out.every(Number.isFinite));
     assert.ok(Number.isInteger(stereo.latencyFrames) && stereo.latencyFrames > 0);
     stereo.close();
@@ -165,11 +165,11 @@ describe('deepfilternet3 processor', () => {
     assert.throws(() => processor.createStream(48000, 99), TypeError);
   });
 
-  it('close() is safe twice and process() after close() throws', async () => {
+  it('close() is safe twice and process() after close() throws', () => {
     const stream = processor.createStream(48000, 1);
     stream.close();
     stream.close();
-    await assert.rejects(async () => stream.process(new Float32Array(1), new Float32Array(1)));
+    assert.throws(() => stream.process(new Float32Array(1), new Float32Array(1)));
   });
 
   it('create() rejects with ModelError MODEL_NOT_INSTALLED or MODEL_CORRUPT for a missing or altered file', async () => {

@@ -4,11 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { readWav } from '@quell/runtime';
 import { RealFft } from '../dsp/real-fft.js';
-import { resolveTestAudio } from '../models/test-audio.js';
+import { resolveTestAudio } from '../testing/test-audio.js';
 import type { Processor } from './processor.js';
 import { createProcessor } from './processor-registry.js';
-import { runOffline } from './run-offline.js';
-import { prepareTestModels } from './test-models.js';
+import { runOffline } from '../testing/run-offline.js';
+import { prepareTestModels } from '../testing/test-models.js';
 
 /**
  * The DTLN reference loop written plainly (fresh arrays every block, ORT's
@@ -77,10 +77,10 @@ describe('dtln processor', () => {
   });
 
   for (const chunks of [[160], [320], [112], [37], [1]]) {
-    it(`process() in ${chunks[0]}-frame chunks equals the reference loop sample for sample`, async () => {
+    it(`process() in ${chunks[0]}-frame chunks equals the reference loop sample for sample`, () => {
       const stream = processor.createStream(16000, 1);
       assert.equal(stream.latencyFrames, 511);
-      const out = await runOffline(stream, audio, 1, chunks);
+      const out = runOffline(stream, audio, 1, chunks);
       const n = expected.length;
       let maxDiff = 0;
       for (let i = 0; i < n; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - expected[i]));
@@ -88,14 +88,14 @@ describe('dtln processor', () => {
     });
   }
 
-  it('a stereo stream processes each channel like a mono stream', async () => {
-    const mono = await runOffline(processor.createStream(16000, 1), audio.subarray(0, 8000), 1, [160]);
+  it('a stereo stream processes each channel like a mono stream', () => {
+    const mono = runOffline(processor.createStream(16000, 1), audio.subarray(0, 8000), 1, [160]);
     const stereo = new Float32Array(16000);
     for (let i = 0; i < 8000; i++) {
       stereo[2 * i] = audio[i];
       stereo[2 * i + 1] = audio[i];
     }
-    const out = await runOffline(processor.createStream(16000, 2), stereo, 2, [160]);
+    const out = runOffline(processor.createStream(16000, 2), stereo, 2, [160]);
     for (let i = 0; i < 8000; i++) {
       assert.equal(out[2 * i], mono[i]);
       assert.equal(out[2 * i + 1], mono[i]);

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readWav } from '@quell/runtime';
-import { resolveTestAudio } from '../models/test-audio.js';
-import { mixAtSnr } from '../quality/mix-at-snr.js';
-import { siSdrDb } from '../quality/si-sdr.js';
+import { resolveTestAudio } from '../testing/test-audio.js';
+import { mixAtSnr } from '../testing/mix-at-snr.js';
+import { siSdrDb } from '../testing/si-sdr.js';
 import { PolyphaseResampler } from '../resampling/polyphase-resampler.js';
 import type { Processor } from './processor.js';
 import { createProcessor } from './processor-registry.js';
-import { runOffline } from './run-offline.js';
-import { prepareTestModels } from './test-models.js';
+import { runOffline } from '../testing/run-offline.js';
+import { prepareTestModels } from '../testing/test-models.js';
 
 /** Offline 48 kHz → `rateHz` (same delay for every signal, so clean and noisy stay aligned). */
 function resampleFrom48k(x: Float32Array, rateHz: number): Float32Array {
@@ -41,10 +41,10 @@ describe('enhancement quality (SI-SDR at device rate)', () => {
 
   for (const name of ['dtln', 'gtcrn']) {
     for (const rateHz of [48000, 44100]) {
-      it(`${name} at ${rateHz} Hz improves SI-SDR of speech_noisy_snr0 by >= ${MIN_GAIN_DB[name]} dB`, async () => {
+      it(`${name} at ${rateHz} Hz improves SI-SDR of speech_noisy_snr0 by >= ${MIN_GAIN_DB[name]} dB`, () => {
         const clean = resampleFrom48k(clean48k, rateHz);
         const noisy = resampleFrom48k(noisy48k, rateHz);
-        const enhanced = await runOffline(processors[name].createStream(rateHz, 1), noisy, 1, [rateHz / 100]);
+        const enhanced = runOffline(processors[name].createStream(rateHz, 1), noisy, 1, [rateHz / 100]);
         const before = siSdrDb(noisy, clean);
         const gain = siSdrDb(enhanced, clean) - before;
         measured.push(`${name} ${rateHz}: SI-SDR ${before.toFixed(2)} → ${(before + gain).toFixed(2)} dB (+${gain.toFixed(2)})`);
@@ -54,11 +54,11 @@ describe('enhancement quality (SI-SDR at device rate)', () => {
   }
 
   for (const snrDb of [0, -5]) {
-    it(`dtln and gtcrn at 48 kHz improve speech + noise_573577 at ${snrDb} dB SNR`, async () => {
+    it(`dtln and gtcrn at 48 kHz improve speech + noise_573577 at ${snrDb} dB SNR`, () => {
       const noisy = mixAtSnr(clean48k, noise48k, snrDb);
       const before = siSdrDb(noisy, clean48k);
       for (const name of ['dtln', 'gtcrn']) {
-        const enhanced = await runOffline(processors[name].createStream(48000, 1), noisy, 1, [480]);
+        const enhanced = runOffline(processors[name].createStream(48000, 1), noisy, 1, [480]);
         const after = siSdrDb(enhanced, clean48k);
         measured.push(`${name} 48000 noise_573577 @ ${snrDb} dB: SI-SDR ${before.toFixed(2)} → ${after.toFixed(2)} dB (+${(after - before).toFixed(2)})`);
         assert.ok(after > before, `${name}: ${before.toFixed(2)} → ${after.toFixed(2)}`);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readWav } from '@quell/runtime';
-import { resolveTestAudio } from '../models/test-audio.js';
+import { resolveTestAudio } from '../testing/test-audio.js';
 import type { Processor } from './processor.js';
 import { createProcessor } from './processor-registry.js';
-import { runOffline } from './run-offline.js';
-import { prepareTestModels } from './test-models.js';
-import { seededNoise } from '../quality/seeded-noise.js';
+import { runOffline } from '../testing/run-offline.js';
+import { prepareTestModels } from '../testing/test-models.js';
+import { seededNoise } from '../dsp/seeded-noise.js';
 
 /** Energy of (a - b) below the energy of b, in dB, over their common length. */
 function differenceDb(a: Float32Array, b: Float32Array): number {
@@ -37,7 +37,7 @@ describe('gtcrn processor', () => {
     const reference = (await readWav(await resolveTestAudio('gtcrn_enh_stream_16k.wav'))).samples;
     const stream = processor.createStream(16000, 1);
     assert.equal(stream.latencyFrames, 511);
-    const out = await runOffline(stream, mix, 1, [160]);
+    const out = runOffline(stream, mix, 1, [160]);
     // Lag 0 must be the best: the reported latency is the true one.
     let bestLag = 0;
     let bestDb = -Infinity;
@@ -50,11 +50,11 @@ describe('gtcrn processor', () => {
     assert.ok(bestDb >= 45, `difference only ${bestDb.toFixed(2)} dB below the reference`);
   });
 
-  it('process() output is identical for 10 ms, 20 ms, 7 ms, 37 and 1-frame chunks', async () => {
+  it('process() output is identical for 10 ms, 20 ms, 7 ms, 37 and 1-frame chunks', () => {
     const input = mix.subarray(0, 16000);
-    const base = await runOffline(processor.createStream(16000, 1), input, 1, [160]);
+    const base = runOffline(processor.createStream(16000, 1), input, 1, [160]);
     for (const chunks of [[320], [112], [37], [1], [1, 500, 3, 77]]) {
-      const out = await runOffline(processor.createStream(16000, 1), input, 1, chunks);
+      const out = runOffline(processor.createStream(16000, 1), input, 1, chunks);
       assert.deepEqual(out, base, `chunks ${chunks.join(',')}`);
     }
   });
@@ -75,17 +75,17 @@ describe('model behind the resampling wrapper', () => {
   });
 
   for (const rateHz of [48000, 44100]) {
-    it(`process() at ${rateHz} Hz is identical for 10 ms, 20 ms, 7 ms, 37 and 1-frame chunks`, async () => {
+    it(`process() at ${rateHz} Hz is identical for 10 ms, 20 ms, 7 ms, 37 and 1-frame chunks`, () => {
       const input = seededNoise(rateHz, 12345, 0.025);
       for (let i = 0; i < input.length; i++) input[i] += 0.3 * Math.sin((2 * Math.PI * 440 * i) / rateHz);
       const stream = processor.createStream(rateHz, 1);
       assert.ok(Number.isInteger(stream.latencyFrames));
-      const base = await runOffline(stream, input, 1, [rateHz / 100]);
+      const base = runOffline(stream, input, 1, [rateHz / 100]);
       let energy = 0;
       for (const v of base) energy += v * v;
       assert.ok(energy > 1, 'the model passed nothing through');
       for (const chunks of [[rateHz / 50], [Math.round((7 * rateHz) / 1000)], [37], [1]]) {
-        const out = await runOffline(processor.createStream(rateHz, 1), input, 1, chunks);
+        const out = runOffline(processor.createStream(rateHz, 1), input, 1, chunks);
         assert.deepEqual(out, base, `chunks ${chunks.join(',')}`);
       }
     });

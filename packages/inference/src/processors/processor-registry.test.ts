@@ -19,7 +19,7 @@ describe('processor registry', () => {
     assert.equal(s.latencyFrames, 0);
     const input = Float32Array.from([0.1, -0.2, 0.3, -0.4]);
     const out = new Float32Array(4);
-    await s.process(input, out);
+    s.process(input, out);
     assert.deepEqual(out, input);
     assert.throws(() => p.createStream(44100, 9), TypeError);
     await p.close();
@@ -31,9 +31,9 @@ describe('processor registry', () => {
     const twice = await createProcessor('gain', { modelDir: '/nonexistent', gain: 2 });
     const input = Float32Array.from([0.5, -0.25, 0]);
     const out = new Float32Array(3);
-    await half.createStream(48000, 1).process(input, out);
+    half.createStream(48000, 1).process(input, out);
     assert.deepEqual(out, Float32Array.from([0.25, -0.125, 0]));
-    await twice.createStream(48000, 1).process(input, out);
+    twice.createStream(48000, 1).process(input, out);
     assert.deepEqual(out, Float32Array.from([1, -0.5, 0]));
     assert.equal(half.createStream(48000, 1).latencyFrames, 0);
   });

@@ -1,4 +1,4 @@
-import { seededNoise } from '../quality/seeded-noise.js';
+import { seededNoise } from '../dsp/seeded-noise.js';
 import type { Processor } from './processor.js';
 
 /** Device rate of the throwaway stream: Quell's default capture rate, so the resampling path warms up too. */

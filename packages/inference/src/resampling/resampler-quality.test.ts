@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fitTone } from '../quality/tone-fit.js';
+import { fitSine } from '@quell/runtime/testing';
 import { PassthroughProcessor } from '../processors/passthrough-processor.js';
-import { runOffline } from '../processors/run-offline.js';
+import { runOffline } from '../testing/run-offline.js';
 import { PolyphaseResampler, SUPPORTED_RATES_HZ } from './polyphase-resampler.js';
 import { ResamplingStream } from './resampling-stream.js';
-import { seededNoise } from '../quality/seeded-noise.js';
+import { seededNoise } from '../dsp/seeded-noise.js';
 
 function tone(frequencyHz: number, rateHz: number, frames: number, amplitude = 0.5): Float32Array {
   const x = new Float32Array(frames);
@@ -28,12 +28,12 @@ process.on('exit', () => console.log(measured.join('\n')));
 
 describe('resampler quality', () => {
   for (const rateHz of [48000, 44100]) {
-    it(`a 1 kHz sine round trip ${rateHz} → 16000 → ${rateHz} has THD+N <= -80 dB and the stated latency`, async () => {
+    it(`a 1 kHz sine round trip ${rateHz} → 16000 → ${rateHz} has THD+N <= -80 dB and the stated latency`, () => {
       const stream = roundTrip(rateHz);
       assert.ok(Number.isInteger(stream.latencyFrames));
-      const out = await runOffline(stream, tone(1000, rateHz, rateHz), 1, [rateHz / 100]);
+      const out = runOffline(stream, tone(1000, rateHz, rateHz), 1, [rateHz / 100]);
       const start = Math.round(0.1 * rateHz);
-      const fit = fitTone(middle(out, rateHz), 1000, rateHz, start);
+      const fit = fitSine(middle(out, rateHz), rateHz, 1000, { startIndex: start });
       measured.push(`round trip ${rateHz}: THD+N ${fit.residualDb.toFixed(1)} dB, latency ${stream.latencyFrames} frames`);
       assert.ok(fit.residualDb <= -80, `THD+N ${fit.residualDb.toFixed(1)} dB`);
       // runOffline removed latencyFrames: the phase must be the input's (0) to 1/100 of a frame.
@@ -42,11 +42,11 @@ describe('resampler quality', () => {
       assert.ok(Math.abs(fit.amplitude - 0.5) < 0.5 * 0.0116, `gain ${fit.amplitude}`);
     });
 
-    it(`round trip at ${rateHz} is flat within 0.1 dB up to 7 kHz`, async () => {
+    it(`round trip at ${rateHz} is flat within 0.1 dB up to 7 kHz`, () => {
       let worst = 0;
       for (const f of [50, 200, 1000, 2500, 4000, 5500, 6500, 7000]) {
-        const out = await runOffline(roundTrip(rateHz), tone(f, rateHz, rateHz / 2), 1, [rateHz / 100]);
-        const fit = fitTone(middle(out, rateHz), f, rateHz);
+        const out = runOffline(roundTrip(rateHz), tone(f, rateHz, rateHz / 2), 1, [rateHz / 100]);
+        const fit = fitSine(middle(out, rateHz), rateHz, f);
         const gainDb = 20 * Math.log10(fit.amplitude / 0.5);
         worst = Math.max(worst, Math.abs(gainDb));
         assert.ok(Math.abs(gainDb) <= 0.1, `${f} Hz: ${gainDb.toFixed(3)} dB`);
@@ -76,7 +76,7 @@ describe('resampler quality', () => {
       const x = tone(6000, 16000, 8000);
       const y = new Float32Array(up.maxOutputFrames(x.length));
       const n = up.process(x, y);
-      const fit = fitTone(y.subarray(2000, n - 2000), 6000, rateHz, 2000);
+      const fit = fitSine(y.subarray(2000, n - 2000), rateHz, 6000, { startIndex: 2000 });
       measured.push(`up 16000 → ${rateHz}: 6 kHz tone THD+N ${fit.residualDb.toFixed(1)} dB`);
       assert.ok(fit.residualDb <= -80, `${fit.residualDb.toFixed(1)} dB`);
     });
@@ -113,10 +113,10 @@ describe('resampler quality', () => {
   });
 
   for (const rateHz of [48000, 44100]) {
-    it(`highBand 'model-gain' around a passthrough model gives back the input delayed by latencyFrames at ${rateHz}`, async () => {
+    it(`highBand 'model-gain' around a passthrough model gives back the input delayed by latencyFrames at ${rateHz}`, () => {
       const stream = new ResamplingStream(new PassthroughProcessor().createStream(16000, 1), rateHz, 16000, { highBand: 'model-gain' });
       const x = seededNoise(rateHz / 2, 7, 0.5);
-      const out = await runOffline(stream, x, 1, [rateHz / 100, 37, 1]);
+      const out = runOffline(stream, x, 1, [rateHz / 100, 37, 1]);
       let maxErr = 0;
       for (let i = 0; i < x.length; i++) maxErr = Math.max(maxErr, Math.abs(out[i] - x[i]));
       assert.ok(maxErr < 1e-5, `max error ${maxErr}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { seededNoise } from '../quality/seeded-noise.js';
+import { seededNoise } from '../dsp/seeded-noise.js';
 import { SimdDots } from './simd-dots.js';
 
 describe('SimdDots', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { FakePortAudio, createLogger } from '@quell/runtime';
+import { createLogger } from '@quell/runtime';
+import { FakePortAudio } from '@quell/runtime/testing';
 import type { ChunkSink } from '../sinks/chunk-sink.js';
 import { DevicePlayout, type DeviceStream } from './device-playout.js';
 

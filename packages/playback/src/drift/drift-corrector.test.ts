@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DriftCorrector } from './drift-corrector.js';
-import { sineThdNDb } from './sine-fit.js';
+import { fitSine } from '@quell/runtime/testing';
 
 const RATE_HZ = 48_000;
 const CHUNK_FRAMES = 480;
@@ -120,7 +120,7 @@ function simulate(driftPpm: number | ((deviceS: number) => number), durationS: n
     if (analysisFill >= 0) {
       analysis.set(block, analysisFill * CHUNK_FRAMES);
       if (++analysisFill === 8) {
-        const thd = sineThdNDb(analysis, RATE_HZ, SINE_HZ);
+        const thd = fitSine(analysis, RATE_HZ, SINE_HZ, { refineFrequency: true }).residualDb;
         if (thd > worstThdNDb) worstThdNDb = thd;
         analysisFill = -1;
       }

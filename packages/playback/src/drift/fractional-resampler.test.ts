@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FractionalResampler } from './fractional-resampler.js';
-import { sineThdNDb } from './sine-fit.js';
+import { fitSine } from '@quell/runtime/testing';
 
 function sine(frames: number, channels: number, hz: number, rateHz: number): Float32Array {
   const out = new Float32Array(frames * channels);
@@ -54,7 +54,7 @@ describe('FractionalResampler', () => {
     for (let ch = 0; ch < 2; ch++) {
       const mono = new Float32Array(8192);
       for (let i = 0; i < mono.length; i++) mono[i] = out[(1000 + i) * 2 + ch];
-      const thd = sineThdNDb(mono, 48_000, 3000 / (1 - 500e-6));
+      const thd = fitSine(mono, 48_000, 3000 / (1 - 500e-6), { refineFrequency: true }).residualDb;
       assert.ok(thd < -70, `channel ${ch}: THD+N ${thd} dB`);
     }
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { FakePortAudio } from '@quell/runtime';
+import { FakePortAudio } from '@quell/runtime/testing';
 import { DeviceSink } from './device-sink.js';
 
 function floats(piece: Buffer): number[] {

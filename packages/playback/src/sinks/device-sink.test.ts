@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { before, describe, it } from 'node:test';
-import { AudioDeviceError, alignedNcc, ensureTestPulse, makeTones } from '@quell/runtime';
+import { AudioDeviceError } from '@quell/runtime';
+import { alignedNcc, ensureTestPulse, makeTones } from '@quell/runtime/testing';
 import { DeviceSink } from './device-sink.js';
 
 const RATE_HZ = 48000;

@@ -8,6 +8,3 @@ export * from './reopen-backoff.js';
 export * from './device-link.js';
 export * from './frame-ring.js';
 export * from './wall-clock.js';
-export * from './test-helpers/pulse-env.js';
-export * from './test-helpers/signal-match.js';
-export * from './test-helpers/fake-port-audio.js';

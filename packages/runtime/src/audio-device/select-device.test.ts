@@ -4,7 +4,7 @@ import type { AudioDeviceInfo } from './audio-device-info.js';
 import { DeviceSelectionError } from './errors.js';
 import { listDevices } from './list-devices.js';
 import { pickDevice, selectDevice } from './select-device.js';
-import { ensureTestPulse } from './test-helpers/pulse-env.js';
+import { ensureTestPulse } from '../testing/pulse-env.js';
 
 function device(id: number, name: string, inputs: number, outputs: number, defaults: { in?: boolean; out?: boolean } = {}): AudioDeviceInfo {
   return {

@@ -4,7 +4,7 @@ import { normAlphaFromTau, parseDfn3Config } from './config.js';
 import { Dfn3Dsp } from './dfn3-dsp.js';
 import { erbBandWidths } from './erb-bands.js';
 import { vorbisWindow } from './vorbis-window.js';
-import { seededNoise } from '../../quality/seeded-noise.js';
+import { seededNoise } from '../../dsp/seeded-noise.js';
 
 const CONFIG_TEXT = `[train]
 model = deepfilternet3

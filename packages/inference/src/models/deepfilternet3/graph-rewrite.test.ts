@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { DEFAULT_DFN3_MODEL_DIR } from '../../processors/deepfilternet3-processor.js';
 import { rewriteForStreaming } from './graph-rewrite.js';
-import { seededNoise } from '../../quality/seeded-noise.js';
+import { seededNoise } from '../../dsp/seeded-noise.js';
 
 const FRAMES = 12;
 

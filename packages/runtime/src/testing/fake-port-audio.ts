@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { PortAudioBinding, PortAudioDevice, PortAudioStream, PortAudioStreamOptions } from '../port-audio.js';
+import type { PortAudioBinding, PortAudioDevice, PortAudioStream, PortAudioStreamOptions } from '../audio-device/port-audio.js';
 
 /** A stream FakePortAudio opened: tests push 'data' / 'error' into it and read what was written. */
 export class FakePortAudioStream extends EventEmitter {

@@ -4,8 +4,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Repository root, found from this file's place in packages/runtime/{src,dist}/audio-device/test-helpers/. */
-export const REPO_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
+/** Repository root, found from this file's place in packages/runtime/{src,dist}/testing/. */
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /**
  * Starts (or reuses) the headless PulseAudio daemon of scripts/pulse-up.sh and puts its env into process.env,

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import type { Dfn3Config } from './config.js';
-import { Dfn3Dsp } from './dfn3-dsp.js';
+import type { Dfn3Config } from '../models/deepfilternet3/config.js';
+import { Dfn3Dsp } from '../models/deepfilternet3/dfn3-dsp.js';
 
 export interface Dfn3OfflineResult {
   /** Enhanced samples, hopCount * hopSize long, lagging the input by `delayFrames`. */

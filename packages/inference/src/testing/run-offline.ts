@@ -1,4 +1,4 @@
-import type { StreamProcessor } from './processor.js';
+import type { StreamProcessor } from '../processors/processor.js';
 
 /**
  * Runs a whole interleaved signal through a stream, cutting it into chunks

@@ -1,4 +1,4 @@
-/** Interleaved-free (mono) test signals and their comparison, for device round-trip tests. */
+/** Mono test signals and their comparison, for device round-trip tests. */
 
 /** Sum of sines (each at `amplitude`), mono, with a 5 ms fade-in and fade-out so the edges do not click. */
 export function makeTones(frequenciesHz: readonly number[], durationMs: number, sampleRateHz: number, amplitude = 0.25): Float32Array {
@@ -14,15 +14,8 @@ export function makeTones(frequenciesHz: readonly number[], durationMs: number, 
   return out;
 }
 
-/** Takes channel `channel` out of interleaved samples. */
-export function channelOf(interleaved: Float32Array, channelCount: number, channel = 0): Float32Array {
-  const out = new Float32Array(Math.floor(interleaved.length / channelCount));
-  for (let i = 0; i < out.length; i++) out[i] = interleaved[i * channelCount + channel];
-  return out;
-}
-
 /** First index whose magnitude reaches `fraction` of the peak; -1 for silence. */
-export function onsetIndex(x: Float32Array, fraction = 0.2): number {
+function onsetIndex(x: Float32Array, fraction = 0.2): number {
   let peak = 0;
   for (let i = 0; i < x.length; i++) peak = Math.max(peak, Math.abs(x[i]));
   if (peak === 0) return -1;

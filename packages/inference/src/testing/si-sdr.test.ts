@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mixAtSnr } from './mix-at-snr.js';
 import { siSdrDb } from './si-sdr.js';
-import { seededNoise } from './seeded-noise.js';
+import { seededNoise } from '../dsp/seeded-noise.js';
 
 describe('siSdrDb', () => {
   it('ignores scale and is about the SNR for independent noise', () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ModelError } from './model-errors.js';
-import { REPO_ROOT, sha256Hex } from './model-store.js';
+import { ModelError } from '../models/model-errors.js';
+import { REPO_ROOT, sha256Hex } from '../models/model-store.js';
 
 /** Test and bench recordings (shared/audio/README.md); never committed, only read and verified. */
 export const TEST_AUDIO_MANIFEST: Readonly<Record<string, string>> = {
@@ -16,20 +16,19 @@ export const TEST_AUDIO_MANIFEST: Readonly<Record<string, string>> = {
 export const DEFAULT_TEST_AUDIO_DIR = resolve(REPO_ROOT, '../shared/audio');
 
 /**
- * Returns the path of a verified test recording, from `audioDir` (default:
- * env QUELL_AUDIO_DIR, else `<repo>/../shared/audio`). For tests and benches
- * only. Rejects with `ModelError` `TEST_AUDIO_MISSING` or `MODEL_CORRUPT`.
+ * Returns the path of a verified test recording in `dir` (default
+ * `<repo>/../shared/audio`). For tests and benches only. Rejects with
+ * `ModelError` `TEST_AUDIO_MISSING` or `MODEL_CORRUPT`.
  */
-export async function resolveTestAudio(name: string, audioDir?: string): Promise<string> {
+export async function resolveTestAudio(name: string, dir: string = DEFAULT_TEST_AUDIO_DIR): Promise<string> {
   const expected = TEST_AUDIO_MANIFEST[name];
   if (expected === undefined) throw new ModelError('TEST_AUDIO_MISSING', `unknown test audio '${name}'`);
-  const dir = audioDir ?? process.env.QUELL_AUDIO_DIR ?? DEFAULT_TEST_AUDIO_DIR;
   const path = join(dir, name);
   let data: Buffer;
   try {
     data = await readFile(path);
   } catch {
-    throw new ModelError('TEST_AUDIO_MISSING', `test audio '${name}' is not in ${dir}: set QUELL_AUDIO_DIR`);
+    throw new ModelError('TEST_AUDIO_MISSING', `test audio '${name}' is not in ${dir}: see shared/audio/README.md`);
   }
   if (sha256Hex(data) !== expected) throw new ModelError('MODEL_CORRUPT', `test audio ${path} has the wrong sha256: restore it`);
   return path;
