@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatStatus } from './format-status.js';
-import type { StatusStage } from './stage-status.js';
+import type { StatusStage } from './status-stage.js';
 import { StatusPoller } from './status-poller.js';
 
 export interface StatusOptions {

@@ -1,11 +1,8 @@
 import type { MetricName } from '@quell/protocol';
 import { sumSamples, type MetricSample } from '@quell/runtime';
 import { bucketsSince, histogramQuantile, readBuckets, type HistogramBuckets } from './histogram-quantile.js';
+import type { StatusStage } from './status-stage.js';
 import { streamStatusFrom, type StreamStatus } from './stream-status.js';
-
-export type StatusStage = 'capture' | 'inference' | 'playback';
-
-export const STATUS_STAGES: readonly StatusStage[] = ['capture', 'inference', 'playback'];
 
 /** Which metrics of metric-names.ts `quell status` shows for one stage. */
 export interface StageMetricNames {

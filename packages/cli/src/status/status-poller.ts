@@ -1,5 +1,6 @@
 import { scrapeMetrics } from '@quell/runtime';
-import { downStatus, STATUS_STAGES, stageStatusFrom, type StageReading, type StageStatus, type StatusStage } from './stage-status.js';
+import { downStatus, stageStatusFrom, type StageReading, type StageStatus } from './stage-status.js';
+import { STATUS_STAGES, type StatusStage } from './status-stage.js';
 
 /** All stages at one moment: what `quell status --json` prints. */
 export interface StatusSnapshot {

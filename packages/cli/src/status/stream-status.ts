@@ -1,7 +1,7 @@
 import type { MetricName } from '@quell/protocol';
 import type { MetricSample } from '@quell/runtime';
 import { histogramQuantile, readBuckets } from './histogram-quantile.js';
-import type { StatusStage } from './stage-status.js';
+import type { StatusStage } from './status-stage.js';
 
 /** One stream as one stage sees it, from the stage's `quell_<stage>_stream_*` metrics. */
 export interface StreamStatus {
