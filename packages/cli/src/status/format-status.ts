@@ -81,7 +81,11 @@ function streamLines(snapshot: StatusSnapshot, color: boolean): string[] {
       return color && c.color ? `${c.color}${padded}${RESET}` : padded;
     }).join('  ');
   const header = line(STREAM_HEADER.map((text) => ({ text })));
-  return ['', color ? `${BOLD}${header}${RESET}` : header, ...rows.map(line), 'Per stream since it started (a stream that ended stays 30 s): drops in all stages, model time, end-to-end latency.'];
+  const ledger = (snapshot.imbalances ?? []).map((l) => {
+    const text = `ledger: stream ${l.stream} does not balance: ${l.imbalances.join('; ')}`;
+    return color ? `${RED}${text}${RESET}` : text;
+  });
+  return ['', color ? `${BOLD}${header}${RESET}` : header, ...rows.map(line), 'Per stream since it started (a stream that ended stays 30 s): drops in all stages, model time, end-to-end latency.', ...ledger];
 }
 
 /**

@@ -198,16 +198,23 @@ export function streamLedgers(scrapes: LedgerScrapes): StreamLedger[] {
   return ledgers;
 }
 
-/** Every way a stream's ledger fails to balance, as short phrases (empty when it balances). */
-export function ledgerImbalances(l: StreamLedger): string[] {
+function note(out: string[], what: string, a: Amount | null, exactFrames = true): void {
+  if (a && (a.chunks !== 0 || (exactFrames && a.frames !== 0))) out.push(`${what}: ${a.chunks} chunks, ${a.frames} frames unaccounted`);
+}
+
+/** Ways a stream's stages fail to balance each by itself, as short phrases (links left out: a live view sees chunks in flight there). */
+export function stageImbalances(l: StreamLedger): string[] {
   const out: string[] = [];
-  const note = (what: string, a: Amount | null, exactFrames = true): void => {
-    if (a && (a.chunks !== 0 || (exactFrames && a.frames !== 0))) out.push(`${what}: ${a.chunks} chunks, ${a.frames} frames unaccounted`);
-  };
-  note('capture', l.capture?.missing ?? null);
-  note('inference', l.inference?.missing ?? null);
-  note('playback', l.playback?.missing ?? null, (l.playback?.heldChunks ?? 0) === 0);
-  note('capture → inference', l.links.captureToInference);
-  note('inference → playback', l.links.inferenceToPlayback);
+  note(out, 'capture', l.capture?.missing ?? null);
+  note(out, 'inference', l.inference?.missing ?? null);
+  note(out, 'playback', l.playback?.missing ?? null, (l.playback?.heldChunks ?? 0) === 0);
+  return out;
+}
+
+/** Every way an ended stream's ledger fails to balance, stages and links, as short phrases (empty when it balances). */
+export function ledgerImbalances(l: StreamLedger): string[] {
+  const out = stageImbalances(l);
+  note(out, 'capture → inference', l.links.captureToInference);
+  note(out, 'inference → playback', l.links.inferenceToPlayback);
   return out;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseMetricsText } from '@quell/runtime';
 import { formatStatus } from './format-status.js';
+import { stageImbalances, streamLedgers } from './ledger.js';
 import { downStatus, stageStatusFrom } from './stage-status.js';
 import { metricsUrl } from './status-poller.js';
 
@@ -53,7 +54,7 @@ describe('formatStatus()', () => {
   it('prints one aligned row per stage and shows a down stage with its error', () => {
     const up = stageStatusFrom('inference', 'u', parseMetricsText(inferenceText(100)), 0, null).status;
     const text = formatStatus(
-      { time: 't', stages: { capture: downStatus('capture', 'http://127.0.0.1:9101/metrics', 'ECONNREFUSED'), inference: up, playback: downStatus('playback', 'p', 'no answer (timeout)') } },
+      { time: 't', stages: { capture: downStatus('capture', 'http://127.0.0.1:9101/metrics', 'ECONNREFUSED'), inference: up, playback: downStatus('playback', 'p', 'no answer (timeout)') }, imbalances: [] },
       { color: false },
     );
     const lines = text.split('\n');
@@ -96,10 +97,33 @@ describe('per-stream status', () => {
 
   it('formatStatus() adds one line per stream under the stage table', () => {
     const playback = stageStatusFrom('playback', 'u', parseMetricsText(playbackText), 0, null).status;
-    const text = formatStatus({ time: 't', stages: { capture: downStatus('capture', 'c', 'ECONNREFUSED'), inference: downStatus('inference', 'i', 'ECONNREFUSED'), playback } }, { color: false });
+    const text = formatStatus({ time: 't', stages: { capture: downStatus('capture', 'c', 'ECONNREFUSED'), inference: downStatus('inference', 'i', 'ECONNREFUSED'), playback }, imbalances: [] }, { color: false });
     assert.match(text, /^STREAM\s+CAPTURE SENT\s+INFERENCE RECEIVED\s+PLAYBACK PLAYED\s+DROPS/m);
     assert.match(text, /^1\s+-\s+-\s+200\s+0\s+-\s+49\.4 ms$/m);
     assert.match(text, /^2\s+-\s+-\s+100\s+4\s+-\s+/m);
+    assert.doesNotMatch(text, /ledger/);
+  });
+
+  it('formatStatus() names a stream whose ledger does not balance, one line under the streams', () => {
+    const playback = stageStatusFrom('playback', 'u', parseMetricsText(playbackText), 0, null).status;
+    const snapshot = { time: 't', stages: { capture: downStatus('capture', 'c', 'ECONNREFUSED'), inference: downStatus('inference', 'i', 'ECONNREFUSED'), playback }, imbalances: [{ stream: '2', imbalances: ['capture: 1 chunks, 480 frames unaccounted'] }] };
+    assert.match(formatStatus(snapshot, { color: false }), /^ledger: stream 2 does not balance: capture: 1 chunks, 480 frames unaccounted$/m);
+  });
+});
+
+describe('stageImbalances()', () => {
+  it('is empty for a balanced capture account and names the stage and amounts otherwise', () => {
+    const text = (read: number): string =>
+      [
+        `quell_capture_stream_chunks_read_total{stream="5"} ${read}`,
+        'quell_capture_stream_audio_frames_read_total{stream="5"} 4800',
+        'quell_capture_stream_chunks_sent_total{stream="5"} 9',
+        'quell_capture_stream_audio_frames_sent_total{stream="5"} 4320',
+        'quell_capture_stream_drops_total{stream="5",reason="queue-full"} 1',
+        'quell_capture_stream_audio_frames_dropped_total{stream="5"} 480',
+      ].join('\n');
+    assert.deepEqual(streamLedgers({ capture: parseMetricsText(text(10)) }).map(stageImbalances), [[]]);
+    assert.deepEqual(streamLedgers({ capture: parseMetricsText(text(11)) }).map(stageImbalances), [['capture: 1 chunks, 0 frames unaccounted']]);
   });
 });
 

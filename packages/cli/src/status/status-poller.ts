@@ -1,4 +1,5 @@
-import { scrapeMetrics } from '@quell/runtime';
+import { scrapeMetrics, type MetricSample } from '@quell/runtime';
+import { stageImbalances, streamLedgers } from './ledger.js';
 import { downStatus, stageStatusFrom, type StageReading, type StageStatus } from './stage-status.js';
 import { STATUS_STAGES, type StatusStage } from './status-stage.js';
 
@@ -7,6 +8,8 @@ export interface StatusSnapshot {
   /** When the reads started, ISO 8601. */
   time: string;
   stages: Record<StatusStage, StageStatus>;
+  /** Streams whose ledger does not balance inside a stage (docs/METRICS.md#the-ledger), with how; empty when all do. */
+  imbalances: { stream: string; imbalances: string[] }[];
 }
 
 /** Default `/metrics` URLs: each stage's default metrics port on loopback. */
@@ -42,16 +45,21 @@ export class StatusPoller {
 
   async poll(): Promise<StatusSnapshot> {
     const time = new Date().toISOString();
-    const statuses = await Promise.all(STATUS_STAGES.map((stage) => this.#read(stage)));
+    const samples: Partial<Record<StatusStage, MetricSample[]>> = {};
+    const statuses = await Promise.all(STATUS_STAGES.map((stage) => this.#read(stage, samples)));
     const stages = {} as Record<StatusStage, StageStatus>;
     for (const s of statuses) stages[s.stage] = s;
-    return { time, stages };
+    // Links between stages carry chunks in flight while streams flow: a live view checks each stage's own account only.
+    const ledgers = streamLedgers({ capture: samples.capture, inference: samples.inference ? [samples.inference] : undefined, playback: samples.playback });
+    const imbalances = ledgers.map((l) => ({ stream: l.stream, imbalances: stageImbalances(l) })).filter((l) => l.imbalances.length > 0);
+    return { time, stages, imbalances };
   }
 
-  async #read(stage: StatusStage): Promise<StageStatus> {
+  async #read(stage: StatusStage, into: Partial<Record<StatusStage, MetricSample[]>>): Promise<StageStatus> {
     const url = this.#urls[stage];
     try {
       const samples = await scrapeMetrics(url, this.#timeoutMs);
+      into[stage] = samples;
       const { status, reading } = stageStatusFrom(stage, url, samples, performance.now(), this.#previous.get(stage) ?? null);
       this.#previous.set(stage, reading);
       return status;
