@@ -78,7 +78,8 @@ export async function pm2PortEnv(dir: string): Promise<{ env: NodeJS.ProcessEnv;
 /**
  * The three stages under pm2 from ecosystem.config.js, headless (synth tone
  * in, clocked null sink out, so playback runs on a clock and counts
- * underruns), with their own PM2_HOME, ports and metrics ports.
+ * underruns; `extraEnv` overrides any of it), with their own PM2_HOME, ports
+ * and metrics ports.
  */
 export class Pm2Pipeline {
   readonly env: NodeJS.ProcessEnv;
@@ -105,13 +106,26 @@ export class Pm2Pipeline {
       ...extraEnv,
     };
     const p = new Pm2Pipeline(env, ports.metrics);
-    const started = await p.pm2('start', 'ecosystem.config.js');
-    if (started.code !== 0) throw new Error(`pm2 start failed: ${started.stderr}`);
-    for (let i = 0; i < 100; i++) {
-      if ((await p.realChunks()) > 50) return p;
-      await sleep(100);
+    try {
+      const started = await p.pm2('start', 'ecosystem.config.js');
+      if (started.code !== 0) throw new Error(`pm2 start failed: ${started.stderr}`);
+      await p.awaitRealChunks(50);
+      return p;
+    } catch (err) {
+      await p.close();
+      throw err;
     }
-    throw new Error('audio never reached playback');
+  }
+
+  /** Resolves once playback has played more than `count` real chunks; rejects after `timeoutMs`. */
+  async awaitRealChunks(count: number, timeoutMs = 20_000): Promise<void> {
+    const until = performance.now() + timeoutMs;
+    let played = await this.realChunks();
+    while (played <= count) {
+      if (performance.now() > until) throw new Error(`playback played ${played} real chunks in ${timeoutMs} ms, not more than ${count}`);
+      await sleep(100);
+      played = await this.realChunks();
+    }
   }
 
   pm2(...args: string[]): ReturnType<typeof run> {
@@ -132,6 +146,13 @@ export class Pm2Pipeline {
   async realChunks(): Promise<number> {
     const m = await this.scrape('playback');
     return m ? sumSamples(m, 'quell_playback_latency_seconds_count') : -1;
+  }
+
+  /** A stage's metric summed over the series that match `labels`; rejects when the stage does not answer. */
+  async metric(stage: StageName, name: string, labels?: Record<string, string>): Promise<number> {
+    const m = await this.scrape(stage);
+    if (!m) throw new Error(`${stage} does not answer`);
+    return sumSamples(m, name, labels);
   }
 
   async close(): Promise<void> {
@@ -193,12 +214,6 @@ async function awaitFlow(p: Pm2Pipeline, faultAtMs: number, watch: StageName[], 
   throw new Error(`stream did not resume within ${timeoutMs} ms`);
 }
 
-async function counter(p: Pm2Pipeline, stage: StageName, name: string, labels?: Record<string, string>): Promise<number> {
-  const m = await p.scrape(stage);
-  if (!m) throw new Error(`${stage} does not answer`);
-  return sumSamples(m, name, labels);
-}
-
 function restarts(apps: Map<string, Pm2App>, stages: StageName[]): number[] {
   return stages.map((s) => apps.get(s)?.pm2_env.restart_time ?? -1);
 }
@@ -213,17 +228,17 @@ export async function killStage(p: Pm2Pipeline, stage: 'capture' | 'playback'): 
   const others = STAGES.filter((s) => s !== stage);
   const appsBefore = await p.apps();
   const dropsBefore = await drops(p);
-  const resyncBefore = await counter(p, 'playback', 'quell_playback_drops_total', { reason: 'resync' });
+  const resyncBefore = await p.metric('playback', 'quell_playback_drops_total', { reason: 'resync' });
   const [up, down] = stage === 'capture' ? (['capture', 'inference'] as const) : (['inference', 'playback'] as const);
   const upName = stage === 'capture' ? 'quell_capture_chunks_sent_total' : 'quell_inference_chunks_sent_total';
   const downName = stage === 'capture' ? 'quell_inference_chunks_received_total' : 'quell_playback_chunks_received_total';
   // Both ledgers' counters, read together right before the kill.
-  const [sentA, receivedA] = await Promise.all([counter(p, up, upName), counter(p, down, downName)]);
+  const [sentA, receivedA] = await Promise.all([p.metric(up, upName), p.metric(down, downName)]);
   const faultAtMs = performance.now();
   process.kill(appsBefore.get(stage)!.pid, 'SIGKILL');
   const { atMs, othersAnswered } = await awaitFlow(p, faultAtMs, others);
   await sleep(1000);
-  const [sentB, receivedB] = await Promise.all([counter(p, up, upName), counter(p, down, downName)]);
+  const [sentB, receivedB] = await Promise.all([p.metric(up, upName), p.metric(down, downName)]);
   // capture: the old process sent sentA, the new one sentB; inference received all but the lost ones (receivedB counts both).
   // playback: inference sent sentB in all; the old playback received receivedA before the kill, the new one receivedB.
   const lost = stage === 'capture' ? sentA + sentB - receivedB : sentB - receivedA - receivedB;
@@ -233,7 +248,7 @@ export async function killStage(p: Pm2Pipeline, stage: 'capture' | 'playback'): 
       : // What the dead playback held, plus inference's pipe toward it: ZeroMQ discards what it had queued for a connection that died.
         QUEUES.playbackHighWaterMarkChunks + QUEUES.playbackJitterCapacityChunks + QUEUES.inferenceHighWaterMarkChunks;
   const appsAfter = await p.apps();
-  const resyncAfter = await counter(p, 'playback', 'quell_playback_drops_total', { reason: 'resync' });
+  const resyncAfter = await p.metric('playback', 'quell_playback_drops_total', { reason: 'resync' });
   return {
     fault: `kill -9 ${stage}`,
     recoveryMs: atMs - faultAtMs,
