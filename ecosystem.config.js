@@ -42,6 +42,8 @@ module.exports = {
   apps: [
     stage('playback', {
       QUELL_PLAYBACK_SINK: 'device',
+      // QUELL_LATENCY=low|balanced|safe sets both device sides at once (packages/playback/README.md#latency).
+      QUELL_PLAYBACK_LATENCY: process.env.QUELL_LATENCY ?? 'balanced',
       // Used only with QUELL_PLAYBACK_SINK=file.
       QUELL_PLAYBACK_OUTPUT: path.join(__dirname, '.quell', 'output', 'stream-{stream}.wav'),
     }),
@@ -49,6 +51,7 @@ module.exports = {
     // registered with capture's control socket and serves (docs/SWAP.md).
     stage('capture', {
       QUELL_CAPTURE_SOURCE: 'device',
+      QUELL_CAPTURE_LATENCY: process.env.QUELL_LATENCY ?? 'balanced',
     }),
     stage(
       'inference',

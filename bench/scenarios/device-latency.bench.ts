@@ -23,7 +23,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { scrapeMetrics, sumSamples, writeWav, type MetricSample } from '@quell/runtime';
+import { LATENCY_MODES, scrapeMetrics, sumSamples, writeWav, type MetricSample } from '@quell/runtime';
 import { ensureTestPulse, pactl, recordSource } from '@quell/runtime/testing';
 import { percentiles, printTable, writeResult } from '../lib/results.js';
 
@@ -93,45 +93,57 @@ const dir = await tempDir('quell-bench-');
 const wavPath = join(dir, 'clicks.wav');
 await writeWav(wavPath, clickTrain(), RATE_HZ, 1);
 const rows: Record<string, string | number>[] = [];
+
+/** Settings weighed side by side (issue 17); QUELL_BENCH_VARIANTS=a,b picks some. */
+const VARIANTS: Record<string, { capture: string[]; playback: string[]; env?: Record<string, string> }> = Object.fromEntries(
+  LATENCY_MODES.map((mode) => [`latency=${mode}`, { capture: ['--latency', mode], playback: ['--latency', mode] }]),
+);
+const picked = process.env.QUELL_BENCH_VARIANTS?.split(',') ?? [...Object.keys(VARIANTS), 'module-loopback'];
 try {
-  // Quell. A recorder on the input monitor first keeps the idle null sink from rendering seconds ahead.
-  const warm = recordSource(`${SINK_IN}.monitor`, RATE_HZ);
-  process.env.PULSE_SINK = SINK_OUT;
-  const p = await startPipeline({
-    capture: ['--source', 'device', '--pulse-source', `${SINK_IN}.monitor`, '--device-channels', '2', '--chunk-ms', String(CHUNK_MS)],
-    inference: ['--model', 'passthrough'],
-    playback: ['--sink', 'device', '--device', 'pulse'],
-  });
-  try {
-    await sleep(8000);
-    const latencies = await measure(wavPath);
-    const [cap, inf, pb] = await Promise.all([p.scrape('capture'), p.scrape('inference'), p.scrape('playback')]);
-    const lat = percentiles(latencies);
-    const callbackToSend = mean(cap, 'quell_capture_device_to_send_seconds');
-    const transportInferenceJitter = mean(pb, 'quell_playback_latency_seconds');
-    rows.push({
-      variant: 'quell',
-      clicks: lat.count,
-      p50_ms: lat.p50,
-      p99_ms: lat.p99,
-      max_ms: lat.max,
-      capture_chunking_ms: CHUNK_MS / 2,
-      capture_callback_to_send_ms: callbackToSend,
-      transport_inference_jitter_ms: transportInferenceJitter,
-      inference_ms: mean(inf, 'quell_inference_chunk_processing_seconds'),
-      jitter_level_ms: sumSamples(pb, 'quell_playback_device_buffer_level_seconds') * 1000,
-      jitter_target_ms: sumSamples(pb, 'quell_playback_device_buffer_target_seconds') * 1000,
-      device_buffers_ms: lat.p50 - CHUNK_MS / 2 - callbackToSend - transportInferenceJitter,
-      drops: sumSamples(cap, 'quell_capture_drops_total') + sumSamples(pb, 'quell_playback_drops_total'),
-      underruns: sumSamples(pb, 'quell_playback_device_underruns_total'),
+  for (const name of picked.filter((n) => n in VARIANTS)) {
+    const variant = VARIANTS[name];
+    // A recorder on the input monitor first keeps the idle null sink from rendering seconds ahead.
+    const warm = recordSource(`${SINK_IN}.monitor`, RATE_HZ);
+    process.env.PULSE_SINK = SINK_OUT;
+    for (const [k, v] of Object.entries(variant.env ?? {})) process.env[k] = v;
+    const p = await startPipeline({
+      capture: ['--source', 'device', '--pulse-source', `${SINK_IN}.monitor`, '--device-channels', '2', '--chunk-ms', String(CHUNK_MS), ...variant.capture],
+      inference: ['--model', 'passthrough'],
+      playback: ['--sink', 'device', '--device', 'pulse', ...variant.playback],
     });
-  } finally {
-    await p.stop();
-    await warm.stop();
-    delete process.env.PULSE_SINK;
+    try {
+      await sleep(8000);
+      const latencies = await measure(wavPath);
+      const [cap, inf, pb] = await Promise.all([p.scrape('capture'), p.scrape('inference'), p.scrape('playback')]);
+      const lat = percentiles(latencies);
+      const callbackToSend = mean(cap, 'quell_capture_device_to_send_seconds');
+      const transportInferenceJitter = mean(pb, 'quell_playback_latency_seconds');
+      rows.push({
+        variant: name,
+        clicks: lat.count,
+        p50_ms: lat.p50,
+        p99_ms: lat.p99,
+        max_ms: lat.max,
+        capture_chunking_ms: CHUNK_MS / 2,
+        capture_callback_to_send_ms: callbackToSend,
+        transport_inference_jitter_ms: transportInferenceJitter,
+        inference_ms: mean(inf, 'quell_inference_chunk_processing_seconds'),
+        jitter_level_ms: sumSamples(pb, 'quell_playback_device_buffer_level_seconds') * 1000,
+        jitter_target_ms: sumSamples(pb, 'quell_playback_device_buffer_target_seconds') * 1000,
+        device_buffers_ms: lat.p50 - CHUNK_MS / 2 - callbackToSend - transportInferenceJitter,
+        drops: sumSamples(cap, 'quell_capture_drops_total') + sumSamples(pb, 'quell_playback_drops_total'),
+        underruns: sumSamples(pb, 'quell_playback_device_underruns_total'),
+      });
+    } finally {
+      await p.stop();
+      await warm.stop();
+      delete process.env.PULSE_SINK;
+      for (const k of Object.keys(variant.env ?? {})) delete process.env[k];
+    }
   }
 
   // The floor: PulseAudio moving the same audio between the same sinks by itself.
+  if (picked.includes('module-loopback')) {
   const loopback = (await pactl('load-module', 'module-loopback', `source=${SINK_IN}.monitor`, `sink=${SINK_OUT}`, 'latency_msec=10')).trim();
   try {
     await sleep(3000);
@@ -140,6 +152,7 @@ try {
   } finally {
     await pactl('unload-module', loopback).catch(() => undefined);
   }
+  }
 } finally {
   for (const id of modules) await pactl('unload-module', id).catch(() => undefined);
 }
@@ -147,7 +160,7 @@ printTable(
   'device latency: sink monitor → Quell (passthrough) → sink, vs module-loopback',
   rows.map((r) => ({ variant: r.variant, clicks: r.clicks, p50_ms: r.p50_ms, p99_ms: r.p99_ms, max_ms: r.max_ms })),
 );
-printTable('Quell break-down (means, ms)', rows.filter((r) => r.variant === 'quell').map(({ clicks: _c, p99_ms: _p, max_ms: _m, ...rest }) => rest));
+printTable('Quell break-down (means, ms)', rows.filter((r) => r.variant !== 'module-loopback').map(({ clicks: _c, p99_ms: _p, max_ms: _m, ...rest }) => rest));
 console.log(
   `\nwrote ${writeResult('device-latency', { sampleRateHz: RATE_HZ, chunkMs: CHUNK_MS, clicks: CLICKS, clickEveryMs: CLICK_EVERY_MS, audio: 'PulseAudio null sinks via ALSA pulse (PortAudio)', loopbackLatencyMs: 10 }, { variants: rows })}`,
 );

@@ -1,4 +1,4 @@
-import { bool, ConfigError, endpoint, LINK_SECURITY_OPTIONS, PROCESS_OPTIONS, list, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
+import { bool, ConfigError, endpoint, latencyOption, LINK_SECURITY_OPTIONS, PROCESS_OPTIONS, list, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
 
 /** Every capture option, declared once; flags and env names derive from the keys. */
 export const CAPTURE_OPTIONS = {
@@ -6,7 +6,8 @@ export const CAPTURE_OPTIONS = {
   device: str('', "Device source: PortAudio id or case-insensitive name substring (see 'quell devices'); empty = the default input"),
   pulseSource: str('', "Device source through PulseAudio: the source the ALSA 'pulse' device records (sets PULSE_SOURCE), e.g. quell_input.monitor for system audio; empty = PulseAudio's default"),
   deviceChannels: num(0, 'Device source: channels opened on the device, 1 or 2 (2 with --channels 1 downmixes (L+R)/2); 0 = as --channels', { min: 0, max: 2, int: true }),
-  framesPerBuffer: num(0, 'Device source: frames per device callback; 0 = one chunk', { min: 0, max: 384_000, int: true }),
+  framesPerBuffer: num(0, 'Device source: frames per device callback; 0 = as --latency sets (5 ms, or 10 ms with safe)', { min: 0, max: 384_000, int: true }),
+  latency: latencyOption(),
   files: list([], 'WAV files for the file source, comma-separated; each becomes its own stream'),
   loop: bool(false, 'Loop the file source forever'),
   synthWaveform: oneOf(['sine', 'noise'] as const, 'sine', 'Synth signal'),

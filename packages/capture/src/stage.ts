@@ -1,5 +1,5 @@
 import { monotonicNs, Pacer, realTimeClock, wallClockUs, WireLimits, type PacerClock } from '@quell/protocol';
-import { AudioDeviceError, attach, createLinkSecurity, createPushSocket, loopFailure, MetricsServer, ReopenBackoff, SendQueue, StartupError, type LinkSpec, type Logger, type StageHandle, WavStreamReader } from '@quell/runtime';
+import { AudioDeviceError, attach, createLinkSecurity, createPushSocket, deviceBufferFrames, loopFailure, MetricsServer, ReopenBackoff, SendQueue, StartupError, type LinkSpec, type Logger, type StageHandle, WavStreamReader } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import { chunkFramesAt, dataPortRange, type CaptureConfig } from './config.js';
 import { CaptureMetrics } from './metrics.js';
@@ -211,7 +211,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
         channelCount,
         deviceChannelCount: config.deviceChannels || channelCount,
         chunkFrames,
-        framesPerBuffer: config.framesPerBuffer || chunkFrames,
+        framesPerBuffer: deviceBufferFrames(config.latency, sampleRateHz, config.framesPerBuffer),
         onChunk: (samples, captureTimeUs) => {
           if (stopping) return;
           // Stamped at send: the device's own estimate of the first frame's time can be seconds off right after
@@ -248,6 +248,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
     }
   }
 
+  if (config.source === 'device') metrics.addDeviceState();
   const finished = config.source === 'device' ? runDevice() : run();
   const { failed, fail } = loopFailure();
   finished.catch((err: Error) => {

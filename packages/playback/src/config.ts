@@ -1,4 +1,4 @@
-import { bool, endpoint, LINK_SECURITY_OPTIONS, PROCESS_OPTIONS, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
+import { bool, endpoint, latencyOption, LINK_SECURITY_OPTIONS, PROCESS_OPTIONS, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
 
 /** Every playback option, declared once; flags and env names derive from the keys. */
 export const PLAYBACK_OPTIONS = {
@@ -8,8 +8,10 @@ export const PLAYBACK_OPTIONS = {
   device: str('', "Device sink: PortAudio id or case-insensitive name substring (see 'quell devices'); empty = the default output. Through PulseAudio use 'pulse' and PULSE_SINK=<sink>"),
   deviceRateHz: num(48_000, 'Device sink: device sample rate, Hz; streams must arrive at this rate', { min: 8000, max: 384_000, int: true }),
   deviceChannels: num(0, 'Device sink: channels opened on the device, 1 or 2 (mono streams are copied to both); 0 = 1', { min: 0, max: 2, int: true }),
-  framesPerBuffer: num(0, 'Device sink: frames per device callback; 0 = 10 ms', { min: 0, max: 384_000, int: true }),
-  targetMinMs: num(30, 'Device sink: smallest target buffer level (jitter buffer + resampler), ms', { min: 1, max: 10_000 }),
+  latency: latencyOption(),
+  framesPerBuffer: num(0, 'Device sink: frames per device callback; 0 = as --latency sets (5 ms, or 10 ms with safe)', { min: 0, max: 384_000, int: true }),
+  targetMinMs: num(0, 'Device sink: smallest target buffer level (jitter buffer + resampler), ms; 0 = as --latency sets (low 5, balanced 10, safe 30)', { min: 0, max: 10_000 }),
+  targetMarginMs: num(0, 'Device sink: added to the measured arrival jitter to make the target level (what the level may lack at the instant of a read: part of a chunk, a device block), ms; 0 = as --latency sets (low 10, balanced 15, safe 20)', { min: 0, max: 1000 }),
   targetMaxMs: num(200, 'Device sink: largest target level; the target follows measured arrival jitter between the two, ms', { min: 1, max: 10_000 }),
   driftMaxTrimPpm: num(1000, 'Device sink: largest resampling ratio trim used to hold the level, ppm (1000 ppm = 1.7 cents)', { min: 1, max: 50_000 }),
   output: str('.quell/output/stream-{stream}.wav', 'File sink path; {stream} is replaced by the stream id. Without {stream} the first stream gets this path and any other its id added (out.wav, out-stream-2.wav)'),

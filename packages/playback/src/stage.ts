@@ -1,5 +1,5 @@
 import { decodeFrame, FrameFlags, Pacer, realTimeClock, type FrameHeader, type PacerClock } from '@quell/protocol';
-import { attach, createLinkSecurity, createPullSocket, loopFailure, MetricsServer, receiveMessages, RejectedFrameLog, notifyParent, quiet, StartupError, type Logger, type StageHandle } from '@quell/runtime';
+import { attach, createLinkSecurity, createPullSocket, deviceBufferFrames, LATENCY_PRESETS, loopFailure, MetricsServer, receiveMessages, RejectedFrameLog, notifyParent, quiet, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { PlaybackConfig } from './config.js';
 import { DevicePlayout } from './drift/device-playout.js';
 import { StreamPlayout, type StreamSummary } from './jitter/stream-playout.js';
@@ -53,15 +53,18 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     input.close();
     throw new StartupError('ERR_BIND', `cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (${err.message}): pick another --metrics-port`);
   });
+  const preset = LATENCY_PRESETS[config.latency];
+  const targetMinMs = config.targetMinMs || preset.targetMinMs;
+  const targetMarginMs = config.targetMarginMs || preset.targetMarginMs;
   const devicePlayout = deviceMode
     ? new DevicePlayout({
         device: config.device || undefined,
         sampleRateHz: config.deviceRateHz,
         channelCount: config.deviceChannels || 1,
-        framesPerBuffer: config.framesPerBuffer || Math.round(config.deviceRateHz / 100),
-        target: { minTargetS: config.targetMinMs / 1000, maxTargetS: Math.max(config.targetMinMs, config.targetMaxMs) / 1000 },
+        framesPerBuffer: deviceBufferFrames(config.latency, config.deviceRateHz, config.framesPerBuffer),
+        target: { minTargetS: targetMinMs / 1000, maxTargetS: Math.max(targetMinMs, config.targetMaxMs) / 1000, marginS: targetMarginMs / 1000 },
         controller: { maxTrimPpm: config.driftMaxTrimPpm },
-        maxExcessS: Math.max(config.targetMinMs, config.targetMaxMs) / 1000,
+        maxExcessS: Math.max(targetMinMs, config.targetMaxMs) / 1000,
         log,
         onStreamFinished: (s) => {
           const stream = streams.get(s.streamId);
@@ -71,6 +74,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     : undefined;
   if (devicePlayout) {
     metrics.device = devicePlayout;
+    metrics.addDeviceState();
     await devicePlayout.start();
   }
   const clockLoops = new Set<Promise<void>>();
@@ -126,7 +130,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
       for (const old of [...streams.values()]) await finish(old);
       const chunkFrames = Math.max(1, h.frameCount);
       // Start playing once the jitter buffer holds the smallest target; the drift corrector takes it from there.
-      const prefillChunks = Math.max(config.prefillChunks, Math.ceil((config.targetMinMs / 1000) * h.sampleRateHz / chunkFrames));
+      const prefillChunks = Math.max(config.prefillChunks, Math.ceil((targetMinMs / 1000) * h.sampleRateHz / chunkFrames));
       sink = devicePlayout.openSink(h.sampleRateHz, h.channelCount, chunkFrames);
       stream = new StreamPlayout(h.stream, h.sampleRateHz, h.channelCount, sink, { ...config, prefillChunks }, fadeFrames, metrics);
       devicePlayout.play(stream, sink);

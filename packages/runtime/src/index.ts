@@ -24,6 +24,7 @@ export * from './zmq/link-security.js';
 export * from './zmq/local-keys.js';
 export * from './config/link-security.js';
 export * from './config/options.js';
+export * from './config/latency.js';
 export * from './lifecycle/run-stage.js';
 export * from './wav/wav-file-writer.js';
 export * from './audio-device/index.js';
