@@ -83,6 +83,11 @@ export class CaptureMetrics {
     s.counter('quell_capture_dry_drops_total', () => this.dry?.dropCount ?? 0);
   }
 
+  /** Device source: whether the input device is open, so `quell status` and `npm start` can say when there is none. */
+  addDeviceState(): void {
+    this.stage.gauge('quell_capture_device_open', () => (this.device ? 1 : 0));
+  }
+
   /** Routed mode: swaps, nodes and routes, read from the router at scrape time. */
   addRouter(router: RouterMetricsView): void {
     const s = this.stage;

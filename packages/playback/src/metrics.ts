@@ -11,6 +11,8 @@ export interface DeviceMetricsView {
   readonly targetS: number;
   readonly queuedFrames: number;
   readonly trimPpm: number;
+  /** Name of the open device, or '' while none is open. */
+  readonly deviceName: string;
 }
 
 export const PLAYBACK_DROP_REASONS = ['late', 'duplicate', 'overflow', 'resync', 'stale', 'mismatch', 'format', 'stream-cap', 'stream-rate', 'unplayable', 'device-busy'] as const;
@@ -121,5 +123,10 @@ export class PlaybackMetrics {
     s.gauge('quell_playback_device_buffer_target_seconds', () => this.device?.targetS ?? 0);
     s.gauge('quell_playback_device_queue_depth_frames', () => this.device?.queuedFrames ?? 0);
     s.gauge('quell_playback_drift_trim_ppm', () => this.device?.trimPpm ?? 0);
+  }
+
+  /** Device sink: whether the output device is open, so `quell status` and `npm start` can say when there is none. */
+  addDeviceState(): void {
+    this.stage.gauge('quell_playback_device_open', () => (this.device?.deviceName ? 1 : 0));
   }
 }

@@ -119,9 +119,26 @@ export function formatStatus(snapshot: StatusSnapshot, options: { color: boolean
     '',
     options.color ? `${BOLD}${header}${RESET}` : header,
     ...rows.map(line),
+    ...deviceLines(snapshot, options.color),
     '',
     `P50/P99 ${scope}: capture chunk processing, inference model time, playback end-to-end latency.`,
     'QUEUE: send queue (capture, inference), jitter buffer depth/target (playback). RATE/S: chunks leaving the stage.',
     ...streamLines(snapshot, options.color),
   ].join('\n');
+}
+
+/** One line per stage that should have a device open and has none: what is wrong and what to do. */
+function deviceLines(snapshot: StatusSnapshot, color: boolean): string[] {
+  const fixes = {
+    capture: "no input device is open: 'npx quell devices' lists them; set QUELL_CAPTURE_DEVICE (or QUELL_CAPTURE_PULSE_SOURCE), or QUELL_CAPTURE_SOURCE=synth|file",
+    playback: "no output device is open: 'npx quell devices' lists them; set QUELL_PLAYBACK_DEVICE (or PULSE_SINK), or QUELL_PLAYBACK_SINK=file|null",
+  } as const;
+  const lines: string[] = [];
+  for (const stage of ['capture', 'playback'] as const) {
+    const s = snapshot.stages[stage];
+    if (s?.deviceOpen !== false) continue;
+    const text = `${stage}: ${fixes[stage]} (${s.deviceErrors ?? 0} failed opens so far, retrying)`;
+    lines.push(color ? `${RED}${text}${RESET}` : text);
+  }
+  return lines.length > 0 ? ['', ...lines] : [];
 }

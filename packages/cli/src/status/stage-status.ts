@@ -81,6 +81,10 @@ export interface StageStatus {
   startTimeS: number | null;
   /** Per stream, by stream id, from the stage's per-stream metrics (streams that ended leave after 30 s). */
   streams: Record<string, StreamStatus> | null;
+  /** Capture's input or playback's output device: open or not; `null` when the stage uses no device (or is down). */
+  deviceOpen: boolean | null;
+  /** Device failures since the stage started (counted, each retried); `null` when the stage uses no device. */
+  deviceErrors: number | null;
 }
 
 /** The parts of a successful read the next read compares against. */
@@ -101,7 +105,7 @@ export function downStatus(stage: StatusStage, url: string, error: string): Stag
   return {
     stage, url, up: false, error,
     chunks: null, chunkRatePerS: null, queueDepthChunks: null, queueTargetChunks: null, drops: null, rejected: null,
-    streamsActive: null, timing: null, model: null, node: null, realtimeFactor: null, rssBytes: null, startTimeS: null, streams: null,
+    streamsActive: null, timing: null, model: null, node: null, realtimeFactor: null, rssBytes: null, startTimeS: null, streams: null, deviceOpen: null, deviceErrors: null,
   };
 }
 
@@ -172,6 +176,14 @@ export function stageStatusFrom(
     rssBytes: firstValue(samples, 'process_resident_memory_bytes'),
     startTimeS,
     streams: streamStatusFrom(stage, samples),
+    ...deviceState(stage, samples),
   };
   return { status, reading: { timeMs, startTimeS, rateCounter, timing: buckets } };
+}
+
+function deviceState(stage: StatusStage, samples: readonly MetricSample[]): Pick<StageStatus, 'deviceOpen' | 'deviceErrors'> {
+  if (stage === 'inference') return { deviceOpen: null, deviceErrors: null };
+  const open = firstValue(samples, `quell_${stage}_device_open`);
+  if (open === null) return { deviceOpen: null, deviceErrors: null };
+  return { deviceOpen: open === 1, deviceErrors: sumSamples(samples, `quell_${stage}_device_errors_total`) };
 }
