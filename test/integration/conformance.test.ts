@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as zmq from 'zeromq';
-import { loadSuite, runCaptureControlSuite, runFrameReceiverSuite, runNodeSuite, StageProcess, type CaseResult, type FrameReceiverSuite, type ScriptSuite } from '@quell/cli';
+import { loadSuite, runCaptureControlSuite, runFrameReceiverSuite, runFrameSinkSuite, runNodeSuite, StageProcess, type CaseResult, type FrameReceiverSuite, type ScriptSuite } from '@quell/cli';
 import { LINK_SECURITY_OPTIONS, parseConfig } from '@quell/runtime';
 import { freePort } from '../helpers/ports.js';
 import { REPO_ROOT } from '../helpers/run.js';
@@ -39,6 +39,24 @@ describe('conformance suites (conformance/*.json) against Quell\'s own stages', 
       assert.equal(results.length, suite.cases.length);
     });
   }
+
+  it('frame-receiver, judged by counters: playback (null sink) takes and rejects every case as recorded', async () => {
+    const suite = (await loadSuite('frame-receiver')) as FrameReceiverSuite;
+    // Every case is a new stream: lift the new-stream rate limit; the recorded capture time is old: no staleness drop.
+    const playback = new StageProcess('playback', ['--endpoint', 'tcp://127.0.0.1:*', '--sink', 'null', '--max-new-streams-per-s', '10000', '--max-latency-ms', '0', '--metrics-port', '0', '--log-level', 'error']);
+    stages.push(playback);
+    const info = await playback.ready;
+    const results = await runFrameSinkSuite(suite, {
+      input: String(info.endpoint),
+      metricsUrl: `http://127.0.0.1:${info.metricsPort}/metrics`,
+      acceptedMetric: 'quell_playback_chunks_received_total',
+      rejectedMetric: 'quell_playback_rejected_messages_total',
+      security: LOCAL_KEY,
+      connectTimeoutMs: 15_000,
+    });
+    assert.deepEqual(failures(results), []);
+    assert.equal(results.length, suite.cases.length);
+  });
 
   it('frame-receiver fails a stage that forwards everything unchecked (the suite can fail)', async () => {
     const suite = (await loadSuite('frame-receiver')) as FrameReceiverSuite;

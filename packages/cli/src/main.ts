@@ -166,18 +166,22 @@ if (STAGES.includes(subcommand as StageName)) {
     .option('--control <endpoint>', "node: where the runner binds the ROUTER the node registers with; capture-control: capture's control endpoint", 'tcp://127.0.0.1:5657')
     .option('--metrics <url>', "the stage's Prometheus endpoint, to check reject reasons and refusal counts")
     .option('--rejected-metric <name>', 'frame-receiver: the counter of rejected frames by reason', 'quell_inference_rejected_messages_total')
+    .option('--accepted-metric <name>', "frame-receiver against a stage that sends nothing on (playback): the counter of frames it took; the runner then connects to --input (the stage's bound PULL) and judges by --metrics alone")
     .option('--connect-timeout-s <s>', 'frame-receiver: longest wait for the stage to connect', '15')
     .option('--suite-dir <dir>', 'folder of the recorded suites (default: the repository\'s conformance/)')
     .option('--local-auth <mode>', "curve (this user's local key, like the stages) or off (plaintext)", 'curve')
     .option('--json', 'print the results as JSON')
-    .action(async (name: string, opts: { input: string; output: string; control: string; metrics?: string; rejectedMetric: string; connectTimeoutS: string; suiteDir?: string; localAuth: string; json?: boolean }) => {
+    .action(async (name: string, opts: { input: string; output: string; control: string; metrics?: string; rejectedMetric: string; acceptedMetric?: string; connectTimeoutS: string; suiteDir?: string; localAuth: string; json?: boolean }) => {
       try {
         const conformance = await import('./conformance/index.js');
         if (!(conformance.SUITE_NAMES as readonly string[]).includes(name)) throw new QuellError('ERR_CONFIG', `unknown suite '${name}': pick one of ${conformance.SUITE_NAMES.join(', ')}`);
         const suite = await conformance.loadSuite(name as (typeof conformance.SUITE_NAMES)[number], opts.suiteDir);
         const security = parseConfig(LINK_SECURITY_OPTIONS, 'QUELL_CONFORMANCE', process.env, ['--local-auth', opts.localAuth]);
+        if (suite.suite === 'frame-receiver' && opts.acceptedMetric && !opts.metrics) throw new QuellError('ERR_CONFIG', '--accepted-metric needs --metrics: a sink is judged by its counters');
         const results =
-          suite.suite === 'frame-receiver'
+          suite.suite === 'frame-receiver' && opts.acceptedMetric
+            ? await conformance.runFrameSinkSuite(suite, { input: opts.input, metricsUrl: opts.metrics!, acceptedMetric: opts.acceptedMetric, rejectedMetric: opts.rejectedMetric, security, connectTimeoutMs: Number(opts.connectTimeoutS) * 1000 })
+            : suite.suite === 'frame-receiver'
             ? await conformance.runFrameReceiverSuite(suite, { input: opts.input, output: opts.output, metricsUrl: opts.metrics, rejectedMetric: opts.rejectedMetric, security, connectTimeoutMs: Number(opts.connectTimeoutS) * 1000 })
             : suite.suite === 'node'
               ? await conformance.runNodeSuite(suite, { control: opts.control, output: opts.output, metricsUrl: opts.metrics, security })
