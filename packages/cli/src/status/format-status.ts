@@ -140,5 +140,11 @@ function deviceLines(snapshot: StatusSnapshot, color: boolean): string[] {
     const text = `${stage}: ${fixes[stage]} (${s.deviceErrors ?? 0} failed opens so far, retrying)`;
     lines.push(color ? `${RED}${text}${RESET}` : text);
   }
+  const playout = snapshot.stages.playback?.playout;
+  if (playout) {
+    lines.push(
+      `playback device: playout level ${(playout.levelS * 1000).toFixed(1)} ms (target ${(playout.targetS * 1000).toFixed(1)} ms; the jitter-buffer part of it is in playback's P50/P99 above), and the device buffers of both sides come on top (packages/playback/README.md#latency)`,
+    );
+  }
   return lines.length > 0 ? ['', ...lines] : [];
 }

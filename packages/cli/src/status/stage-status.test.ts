@@ -25,6 +25,26 @@ quell_inference_chunk_processing_seconds_bucket{le="+Inf",stage="inference"} ${s
 }
 
 describe('stageStatusFrom()', () => {
+  it("reads playback's device: open with its playout level and target, or not open, said in the status text", () => {
+    const text = (open: number) => `
+quell_playback_device_open{stage="playback"} ${open}
+quell_playback_device_errors_total{stage="playback"} 3
+quell_playback_device_buffer_level_seconds{stage="playback"} 0.0287
+quell_playback_device_buffer_target_seconds{stage="playback"} 0.0258
+`;
+    const open = stageStatusFrom('playback', 'http://x/metrics', parseMetricsText(text(1)), 0, null).status;
+    assert.equal(open.deviceOpen, true);
+    assert.deepEqual(open.playout, { levelS: 0.0287, targetS: 0.0258 });
+    const none = stageStatusFrom('playback', 'http://x/metrics', parseMetricsText(text(0)), 0, null).status;
+    assert.equal(none.deviceOpen, false);
+    assert.equal(none.playout, null);
+    const noDevice = stageStatusFrom('playback', 'http://x/metrics', parseMetricsText('quell_playback_chunks_played_total{stage="playback"} 5'), 0, null).status;
+    assert.equal(noDevice.deviceOpen, null, 'a file or null sink has no device to miss');
+    const page = (status: typeof open) => formatStatus({ time: 't', stages: { capture: downStatus('capture', 'u', 'x'), inference: downStatus('inference', 'u', 'x'), playback: status } } as never, { color: false });
+    assert.match(page(open), /playout level 28\.7 ms \(target 25\.8 ms/);
+    assert.match(page(none), /playback: no output device is open: 'npx quell devices'.*\(3 failed opens so far, retrying\)/);
+  });
+
   it('reads chunk counts, drops by reason, queue, model and node from one scrape', () => {
     const { status } = stageStatusFrom('inference', 'http://x/metrics', parseMetricsText(inferenceText(100)), 0, null);
     assert.equal(status.up, true);

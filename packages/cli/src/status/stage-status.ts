@@ -85,6 +85,8 @@ export interface StageStatus {
   deviceOpen: boolean | null;
   /** Device failures since the stage started (counted, each retried); `null` when the stage uses no device. */
   deviceErrors: number | null;
+  /** Playback with a device sink: the level the drift corrector holds (jitter buffer + resampler input) and its target, s. */
+  playout: { levelS: number; targetS: number } | null;
 }
 
 /** The parts of a successful read the next read compares against. */
@@ -105,7 +107,7 @@ export function downStatus(stage: StatusStage, url: string, error: string): Stag
   return {
     stage, url, up: false, error,
     chunks: null, chunkRatePerS: null, queueDepthChunks: null, queueTargetChunks: null, drops: null, rejected: null,
-    streamsActive: null, timing: null, model: null, node: null, realtimeFactor: null, rssBytes: null, startTimeS: null, streams: null, deviceOpen: null, deviceErrors: null,
+    streamsActive: null, timing: null, model: null, node: null, realtimeFactor: null, rssBytes: null, startTimeS: null, streams: null, deviceOpen: null, deviceErrors: null, playout: null,
   };
 }
 
@@ -181,9 +183,13 @@ export function stageStatusFrom(
   return { status, reading: { timeMs, startTimeS, rateCounter, timing: buckets } };
 }
 
-function deviceState(stage: StatusStage, samples: readonly MetricSample[]): Pick<StageStatus, 'deviceOpen' | 'deviceErrors'> {
-  if (stage === 'inference') return { deviceOpen: null, deviceErrors: null };
+function deviceState(stage: StatusStage, samples: readonly MetricSample[]): Pick<StageStatus, 'deviceOpen' | 'deviceErrors' | 'playout'> {
+  if (stage === 'inference') return { deviceOpen: null, deviceErrors: null, playout: null };
   const open = firstValue(samples, `quell_${stage}_device_open`);
-  if (open === null) return { deviceOpen: null, deviceErrors: null };
-  return { deviceOpen: open === 1, deviceErrors: sumSamples(samples, `quell_${stage}_device_errors_total`) };
+  if (open === null) return { deviceOpen: null, deviceErrors: null, playout: null };
+  const playout =
+    stage === 'playback' && open === 1
+      ? { levelS: sumSamples(samples, 'quell_playback_device_buffer_level_seconds'), targetS: sumSamples(samples, 'quell_playback_device_buffer_target_seconds') }
+      : null;
+  return { deviceOpen: open === 1, deviceErrors: sumSamples(samples, `quell_${stage}_device_errors_total`), playout };
 }
