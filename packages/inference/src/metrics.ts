@@ -2,7 +2,7 @@ import { REJECT_REASONS } from '@quell/protocol';
 import { BucketCounts, StageHistogram, LATENCY_BUCKETS_S, StageRegistry, StreamSeries, streamCounter, streamCounterByLabel, streamGauge, streamHistogram, TIMING_BUCKETS_S, zapRejections, zeroCounts, type ReasonCounts } from '@quell/runtime';
 import type { OverloadCounts } from './runner/overload-guard.js';
 
-export const INFERENCE_DROP_REASONS = ['queue-full', 'injected', 'process-error', 'bad-stream', 'stale', 'bad-output'] as const;
+export const INFERENCE_DROP_REASONS = ['queue-full', 'injected', 'process-error', 'bad-stream', 'stale', 'bad-output', 'format'] as const;
 
 /** One stream's counters (the model runner bumps them beside the stage totals). */
 export interface InferenceStreamCounts {

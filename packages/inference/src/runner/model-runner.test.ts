@@ -71,4 +71,24 @@ describe('ModelRunner: numbers', () => {
     const last = decodeFrame(sent[0] as [Buffer, Buffer]);
     assert.ok(last.ok && (last.header.flags & FrameFlags.END_OF_STREAM) !== 0 && last.samples.every((x) => x === 0));
   });
+
+  it('a chunk in another rate or channel count than its stream is refused and counted as format; the stream goes on with its state', async () => {
+    const sent: Buffer[][] = [];
+    const socket = { send: async (parts: Buffer[]) => void sent.push(parts) } as unknown as zmq.Writable;
+    const queue = new SendQueue(socket, 100);
+    const metrics = new InferenceMetrics(queue, 'toy', 'n');
+    const model = new ToyModel();
+    const runner = new ModelRunner(new StreamTable(model, metrics.streams), queue, metrics, createLogger('inference', 'silent'), true, new DropInjector(0));
+    await runner.process(header(0), Float32Array.from([0.1, 0.1, 0.1, 0.1]));
+    await runner.process({ ...header(1), sampleRateHz: 16_000 }, Float32Array.from([0.2, 0.2, 0.2, 0.2]));
+    await runner.process({ ...header(2), channelCount: 2, frameCount: 2 }, Float32Array.from([0.2, 0.2, 0.2, 0.2]));
+    runner.warmUp({ ...header(3), sampleRateHz: 44_100, flags: FrameFlags.WARM_UP }, Float32Array.from([0.2, 0.2, 0.2, 0.2]));
+    await runner.process(header(4, true), Float32Array.from([0.3, 0.3, 0.3, 0.3]));
+    await queue.drain(1000);
+    await queue.close();
+    const frames = sent.map((parts) => decodeFrame(parts as [Buffer, Buffer]));
+    assert.deepEqual(frames.map((f) => (f.ok ? [f.header.seq, f.header.sampleRateHz] : -1)), [[0, 48_000], [4, 48_000]]);
+    assert.equal(metrics.drops.format, 3);
+    assert.equal(model.streamsCreated, 1, 'the stream kept its state');
+  });
 });

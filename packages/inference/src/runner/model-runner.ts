@@ -2,7 +2,7 @@ import { encodeFrame, FrameFlags, monotonicNs, seqAdd, wallClockUs, type FrameHe
 import type { Logger, SendQueue } from '@quell/runtime';
 import { PrefixViews } from '../dsp/prefix-views.js';
 import type { InferenceMetrics, InferenceStreamCounts } from '../metrics.js';
-import type { StreamState, StreamTable } from '../streams/stream-table.js';
+import { StreamFormatChangeError, type StreamState, type StreamTable } from '../streams/stream-table.js';
 import type { DropInjector } from './drop-injector.js';
 import { OVERLOAD_GUARD_OFF, OverloadGuard, RESET_MODEL, RUN_MODEL, type OverloadPolicy } from './overload-guard.js';
 import { DEFAULT_OUTPUT_LIMIT, limitInput, plausibleOutput } from './sample-limits.js';
@@ -97,12 +97,13 @@ export class ModelRunner {
     try {
       stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, performance.now());
     } catch (err) {
-      m.drops['bad-stream']++;
+      const reason = err instanceof StreamFormatChangeError ? 'format' : 'bad-stream';
+      m.drops[reason]++;
       if (known) {
-        known.drops['bad-stream']++;
+        known.drops[reason]++;
         known.framesDropped += header.frameCount;
       }
-      if (this.#logOnce(header.stream)) this.#log.warn({ streamId: header.stream, reason: (err as Error).message }, 'stream refused by the model');
+      if (this.#logOnce(header.stream)) this.#log.warn({ streamId: header.stream, reason: (err as Error).message }, reason === 'format' ? 'chunk in another format than its stream refused (further ones are only counted)' : 'stream refused by the model');
       return;
     }
     m.activeStreams = this.#streams.size;
@@ -182,10 +183,11 @@ export class ModelRunner {
     try {
       stream = this.#streams.get(header.stream, header.sampleRateHz, header.channelCount, performance.now());
       stream.processor.process(samples, this.#warmScratch.prefix(samples.length));
-    } catch {
-      this.#metrics.drops['process-error']++;
+    } catch (err) {
+      const reason = err instanceof StreamFormatChangeError ? 'format' : 'process-error';
+      this.#metrics.drops[reason]++;
       const known = this.#metrics.streams.get(header.stream);
-      if (known) known.drops['process-error']++;
+      if (known) known.drops[reason]++;
       return false;
     }
     this.#metrics.warmUpChunks++;

@@ -16,8 +16,10 @@ export interface StreamState {
 
 /**
  * Per-stream model state keyed by stream id: created on a stream's first
- * chunk, dropped on end-of-stream or after the idle timeout. A stream whose
- * rate or channel count changes is recreated.
+ * chunk, dropped on end-of-stream or after the idle timeout. A chunk in
+ * another rate or channel count than its stream's is refused
+ * (StreamFormatChangeError): the stream keeps its state and format, as
+ * playback keeps its file or device stream (docs/PROTOCOL.md).
  */
 export class StreamTable {
   readonly #processor: Processor;
@@ -33,13 +35,13 @@ export class StreamTable {
     return this.#streams.size;
   }
 
-  /** The stream's state, created (or recreated on a format change) as needed; throws TypeError for a format the model refuses. */
+  /**
+   * The stream's state, created on its first chunk.
+   * @throws StreamFormatChangeError for a chunk in another format than the stream's; TypeError for a format the model refuses
+   */
   get(streamId: number, sampleRateHz: number, channelCount: number, nowMs: number): StreamState {
     let state = this.#streams.get(streamId);
-    if (state && (state.sampleRateHz !== sampleRateHz || state.channelCount !== channelCount)) {
-      this.delete(streamId);
-      state = undefined;
-    }
+    if (state && (state.sampleRateHz !== sampleRateHz || state.channelCount !== channelCount)) throw new StreamFormatChangeError(state, sampleRateHz, channelCount);
     if (!state) {
       state = {
         streamId,
@@ -77,5 +79,12 @@ export class StreamTable {
 
   clear(): void {
     for (const id of [...this.#streams.keys()]) this.delete(id);
+  }
+}
+
+/** A chunk whose rate or channel count is not its stream's: refused, the stream goes on in its own format. */
+export class StreamFormatChangeError extends Error {
+  constructor(state: StreamState, sampleRateHz: number, channelCount: number) {
+    super(`stream ${state.streamId} is ${state.sampleRateHz} Hz × ${state.channelCount} ch; a chunk at ${sampleRateHz} Hz × ${channelCount} ch is refused (a new format needs a new stream id)`);
   }
 }

@@ -55,7 +55,7 @@ export const METRICS = {
   quell_inference_chunks_sent_total: spec('counter', 'Chunks handed to the socket by inference'),
   quell_inference_audio_frames_processed_total: spec('counter', 'Audio frames processed by the model'),
   quell_inference_rejected_messages_total: spec('counter', 'Malformed messages inference ignored, by reason', ['reason']),
-  quell_inference_drops_total: spec('counter', 'Chunks inference dropped, by reason (bad-output: the model gave a non-finite or implausible sample; the stream\'s state was reset and playback conceals the chunk)', ['reason']),
+  quell_inference_drops_total: spec('counter', 'Chunks inference dropped, by reason (bad-output: the model gave a non-finite or implausible sample; the stream\'s state was reset and playback conceals the chunk; format: a chunk in another rate or channel count than its stream, refused)', ['reason']),
   quell_inference_clipped_samples_total: spec('counter', 'Input samples beyond full scale (±1) clipped to it before the model'),
   quell_inference_send_queue_depth_chunks: spec('gauge', 'Chunks waiting in the inference send queue'),
   quell_inference_chunk_processing_seconds: spec('histogram', 'Model processing time per chunk'),
