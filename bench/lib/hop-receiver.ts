@@ -7,8 +7,9 @@ import { createPullSocket, defaultLinkSecurity } from '@quell/runtime';
 
 const endpoint = process.argv[2];
 const expected = Number(process.argv[3]);
-// Secured as a stage's defaults are (the user's local key), so the rows measure the links as they run.
-const security = await defaultLinkSecurity('bench-receiver', [{ endpoint, mode: 'bind' }]);
+const localAuth = process.argv[4] === 'off' ? 'off' : 'curve';
+// Secured as a stage's defaults are (the user's local key) unless the variant measures plaintext.
+const security = await defaultLinkSecurity('bench-receiver', [{ endpoint, mode: 'bind' }], localAuth);
 const pull = createPullSocket({ highWaterMarkChunks: 100_000, curve: security.curve[0] });
 await pull.bind(endpoint);
 process.send?.({ type: 'ready', endpoint: pull.lastEndpoint });

@@ -10,6 +10,8 @@
  *   (passthrough) to the receiver: two hops plus the stage's work.
  * - `unpaced one hop`, `unpaced via inference`: 50 000 chunks as fast as the
  *   socket takes them, for throughput.
+ * Each runs with CURVE under the local key (the stages' default) and in
+ * plaintext (`--local-auth off`), side by side: the cost of encryption.
  * Output fields: latency p50/p99/max in µs (receive wall clock minus capture
  * time stamped at send), throughput in chunks/s and audio frames/s, and
  * x real time (audio seconds moved per wall second).
@@ -31,8 +33,10 @@ interface Done {
   latenciesUs: number[];
 }
 
-function startReceiver(expected: number): Promise<{ endpoint: string; done: Promise<Done> }> {
-  const child = fork(fileURLToPath(new URL('../lib/hop-receiver.js', import.meta.url)), ['tcp://127.0.0.1:*', String(expected)]);
+type LocalAuth = 'curve' | 'off';
+
+function startReceiver(expected: number, auth: LocalAuth): Promise<{ endpoint: string; done: Promise<Done> }> {
+  const child = fork(fileURLToPath(new URL('../lib/hop-receiver.js', import.meta.url)), ['tcp://127.0.0.1:*', String(expected), auth]);
   return new Promise((resolve) => {
     let resolveDone: (d: Done) => void;
     const done = new Promise<Done>((r) => (resolveDone = r));
@@ -56,15 +60,15 @@ async function sendChunks(push: zmq.Push, count: number, paced: boolean): Promis
   }
 }
 
-async function runVariant(name: string, count: number, paced: boolean, viaInference: boolean): Promise<Record<string, string | number>> {
-  const receiver = await startReceiver(count);
-  // The sender binds when inference connects to it, else connects to the receiver; either way with the local key, as stages do by default.
-  const security = await defaultLinkSecurity('bench', [{ endpoint: 'tcp://127.0.0.1:*', mode: viaInference ? 'bind' : 'connect' }]);
+async function runVariant(name: string, count: number, paced: boolean, viaInference: boolean, auth: LocalAuth): Promise<Record<string, string | number>> {
+  const receiver = await startReceiver(count, auth);
+  // The sender binds when inference connects to it, else connects to the receiver.
+  const security = await defaultLinkSecurity('bench', [{ endpoint: 'tcp://127.0.0.1:*', mode: viaInference ? 'bind' : 'connect' }], auth);
   const push = createPushSocket({ highWaterMarkChunks: 1000, curve: security.curve[0] });
   await push.bind('tcp://127.0.0.1:*');
   let inference: StageProcess | null = null;
   if (viaInference) {
-    inference = new StageProcess('inference', ['--control', '', '--input-endpoint', push.lastEndpoint!, '--output-endpoint', receiver.endpoint, '--model', 'passthrough', '--backpressure', 'block', '--metrics-port', '0', '--log-level', 'warn']);
+    inference = new StageProcess('inference', ['--control', '', '--input-endpoint', push.lastEndpoint!, '--output-endpoint', receiver.endpoint, '--model', 'passthrough', '--backpressure', 'block', '--local-auth', auth, '--metrics-port', '0', '--log-level', 'warn']);
     await inference.ready;
   } else {
     push.connect(receiver.endpoint);
@@ -79,6 +83,7 @@ async function runVariant(name: string, count: number, paced: boolean, viaInfere
   const lat = percentiles(done.latenciesUs);
   return {
     variant: name,
+    links: auth === 'curve' ? 'CURVE' : 'plaintext',
     chunks: done.received,
     p50_us: lat.p50,
     p99_us: lat.p99,
@@ -89,11 +94,14 @@ async function runVariant(name: string, count: number, paced: boolean, viaInfere
   };
 }
 
-const rows = [
-  await runVariant('paced one hop', 1000, true, false),
-  await runVariant('paced via inference', 1000, true, true),
-  await runVariant('unpaced one hop', 50_000, false, false),
-  await runVariant('unpaced via inference', 50_000, false, true),
-];
+const rows: Record<string, string | number>[] = [];
+for (const [name, count, paced, viaInference] of [
+  ['paced one hop', 1000, true, false],
+  ['paced via inference', 1000, true, true],
+  ['unpaced one hop', 50_000, false, false],
+  ['unpaced via inference', 50_000, false, true],
+] as const) {
+  for (const auth of ['curve', 'off'] as const) rows.push(await runVariant(name, count, paced, viaInference, auth));
+}
 printTable('transport: 480-frame float32 chunks over TCP loopback', rows);
 console.log(`\nwrote ${writeResult('transport', { frames: FRAMES, sampleRateHz: RATE, transport: 'tcp loopback' }, { variants: rows })}`);

@@ -164,6 +164,6 @@ async function secured(mode: LinkSecurityMode, stage: string, links: readonly Li
  * loopback links. For a program's own sockets that talk to stages run with
  * their defaults (benchmarks, tests, tools): pass its links as a stage would.
  */
-export function defaultLinkSecurity(name: string, links: readonly LinkSpec[]): Promise<LinkSecurity> {
-  return createLinkSecurity(parseConfig(LINK_SECURITY_OPTIONS, 'QUELL', {}, []), name, links);
+export function defaultLinkSecurity(name: string, links: readonly LinkSpec[], localAuth: 'curve' | 'off' = 'curve'): Promise<LinkSecurity> {
+  return createLinkSecurity(parseConfig(LINK_SECURITY_OPTIONS, 'QUELL', {}, ['--local-auth', localAuth]), name, links);
 }
