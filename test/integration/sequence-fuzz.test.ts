@@ -4,8 +4,9 @@
 // wraps, rate / channel / frame-count changes inside a stream, hand-over
 // stamps from two nodes, end-of-stream in odd places, dry copies, tiny and
 // large frames, stale and future capture times. They go, from an insider
-// holding the local key, to two real playback processes at once: a file sink
-// (arrival-driven) and a clocked null sink. After every sequence both must
+// holding the local key, to three real playback processes at once: a file sink
+// (arrival-driven), a clocked null sink and a device sink (a PulseAudio null
+// sink through PortAudio), and to an inference node. After every sequence each must
 // answer /metrics within 100 ms with RSS under a bound; a well-behaved stream
 // runs beside the whole time and must come out with 0 gaps (bit-exact in the
 // file); and every frame sent must be accounted for at the receiver:
@@ -21,6 +22,7 @@ import type * as zmq from 'zeromq';
 import { StageProcess, type StageMessage } from '@quell/cli';
 import { encodeFrame, FrameFlags, Pacer, PROTOCOL_VERSION, realTimeClock, seqAdd, type FrameHeader } from '@quell/protocol';
 import { createPullSocket, createPushSocket, defaultLinkSecurity, readWav, scrapeMetrics, type LinkSecurity, type MetricSample } from '@quell/runtime';
+import { ensureTestPulse, pactl } from '@quell/runtime/testing';
 import { metric } from '../helpers/pipeline.js';
 import { startPlaybackAlone } from '../helpers/playback-alone.js';
 import { freePort } from '../helpers/ports.js';
@@ -159,12 +161,26 @@ const received = (m: MetricSample[]): number =>
 describe('sequence fuzzing of playback and inference', { timeout: 600_000 }, () => {
   let targets: Target[] = [];
   let drain: zmq.Pull | null = null;
+  let deviceSinkModule = '';
 
   before(async () => {
     security = await defaultLinkSecurity('test', [{ endpoint: 'tcp://127.0.0.1:*', mode: 'connect' }]);
     const inference = await startInference();
     drain = inference.drain;
     targets = [await startTarget('file', ['--sink', 'file']), await startTarget('null', ['--sink', 'null', '--clock', 'realtime', '--prefill-chunks', '10']), inference.target];
+    // The device sink plays one stream at a time (a new one waits for --device-takeover-ms of silence), so it gets no
+    // well-behaved stream to judge; it must stay up, answer and count every frame like the others.
+    await ensureTestPulse();
+    const sinkName = `quell_fuzz_${process.pid}`;
+    deviceSinkModule = (await pactl('load-module', 'module-null-sink', `sink_name=${sinkName}`, 'rate=48000', 'format=float32le', 'channels=2')).trim();
+    process.env.PULSE_SINK = sinkName;
+    try {
+      const device = await startTarget('device', ['--sink', 'device', '--device', 'pulse']);
+      device.good?.close();
+      targets.push({ ...device, good: null });
+    } finally {
+      delete process.env.PULSE_SINK;
+    }
   });
 
   after(async () => {
@@ -175,6 +191,7 @@ describe('sequence fuzzing of playback and inference', { timeout: 600_000 }, () 
     }
     drain?.close();
     await security.close();
+    if (deviceSinkModule) await pactl('unload-module', deviceSinkModule).catch(() => undefined);
   });
 
   it(`${RUNS} generated sequences (seed ${SEED}): /metrics within 100 ms and RSS < ${RSS_BOUND_MIB} MiB after each, every frame accounted for, the well-behaved stream beside them intact`, async () => {
@@ -231,6 +248,14 @@ describe('sequence fuzzing of playback and inference', { timeout: 600_000 }, () 
       assert.equal(end?.gaps, 0, `${t.name}: gaps in the well-behaved stream: ${JSON.stringify(summary)}`);
       assert.equal(end?.framesPlayed, goodChunks * 480, `${t.name}: frames of the well-behaved stream: ${JSON.stringify(summary)}`);
     }
+    const device = targets.find((t) => t.name === 'device')!;
+    const deviceMetrics = await scrapeMetrics(device.metricsUrl);
+    summary.device = {
+      drops: Object.fromEntries(deviceMetrics.filter((s) => s.name === 'quell_playback_drops_total' && s.value > 0).map((s) => [s.labels.reason, s.value])),
+      deviceErrors: metric(deviceMetrics, 'quell_playback_device_errors_total'),
+    };
+    assert.equal(received(deviceMetrics), sent, `device: frames unaccounted for: ${JSON.stringify(summary)}`);
+    assert.equal(metric(deviceMetrics, 'quell_playback_device_open'), 1, `device: the output device is still open: ${JSON.stringify(summary)}`);
     const wav = await readWav(join(targets[0].dir, `out-${GOOD_STREAM}.wav`));
     assert.equal(wav.frameCount, goodChunks * 480);
     assert.ok(wav.samples.every((x, i) => x === Math.fround((i % 997) / 2000)), 'the well-behaved stream is bit-exact in the file');
