@@ -210,7 +210,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
         }
       }
       lastSeenMs.set(h.stream, performance.now());
-      const status = stream.receive(h.seq, frame.samples, h.frameCount, h.captureTimeUs, h.delayFrames, (h.flags & FrameFlags.END_OF_STREAM) !== 0, h.node, h.handover);
+      const status = stream.receive(h, frame.samples);
       if (devicePlayout) {
         if (status === 'ok' || status === 'resync') devicePlayout.arrive(stream, h.frameCount);
       } else if (!clocked) {

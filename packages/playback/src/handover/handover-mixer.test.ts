@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HandoverInfo } from '@quell/protocol';
+import { PROTOCOL_VERSION, type HandoverInfo } from '@quell/protocol';
 import { JitterBuffer } from '../jitter/jitter-buffer.js';
 import { HandoverMixer } from './handover-mixer.js';
 
@@ -15,7 +15,9 @@ function setup(): { jitter: JitterBuffer; mixer: HandoverMixer; put: (node: stri
   const jitter = new JitterBuffer({ capacityChunks: 16, prefillChunks: 0, reorderWindowChunks: 3 });
   const mixer = new HandoverMixer(1, 16);
   jitter.setHold((seq) => mixer.waitsFor(seq), 8);
-  return { jitter, mixer, put: (node, seq, value, handover) => mixer.receive(jitter, node, handover, seq, chunk(value), F, seq, 0, false) };
+  const put = (node: string, seq: number, value: number, handover?: HandoverInfo): string =>
+    mixer.receive(jitter, { v: PROTOCOL_VERSION, stream: 1, seq, ts: seq * F, captureTimeUs: seq, sampleRateHz: 48_000, channelCount: 1, frameCount: F, flags: 0, delayFrames: 0, node, ...(handover ? { handover } : {}) }, chunk(value));
+  return { jitter, mixer, put };
 }
 
 /** Plays everything ready (arrival-driven) and returns the first sample of each chunk played, by seq. */

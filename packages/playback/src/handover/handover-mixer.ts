@@ -1,9 +1,9 @@
-import { seqAdd, seqSub, type HandoverInfo } from '@quell/protocol';
-import type { BufferedChunk } from '../jitter/jitter-buffer.js';
+import { FrameFlags, seqAdd, seqSub, type FrameHeader, type HandoverInfo } from '@quell/protocol';
+import type { BufferedChunk, WriteStatus } from '../jitter/jitter-buffer.js';
 
 /** The jitter-buffer calls the mixer needs (JitterBuffer implements them). */
 export interface MixTarget {
-  write(seq: number, samples: Float32Array, frameCount: number, captureTimeUs: number, delayFrames: number, endOfStream: boolean): string;
+  write(seq: number, samples: Float32Array, frameCount: number, captureTimeUs: number, delayFrames: number, endOfStream: boolean): WriteStatus;
   peek(seq: number): BufferedChunk | null;
   replace(seq: number, samples: Float32Array): boolean;
 }
@@ -12,16 +12,16 @@ export interface MixTarget {
  * What became of one arriving chunk: the jitter buffer's own verdict, or
  * - `mixed`: it was the second half of a crossfade chunk, now mixed in place;
  * - `replaced`: it took over a slot the other node had filled (it is the preferred one);
- * - `overlap`: the other node's copy is the one to play, this one is not needed;
- * - `fallback`: it came too late, so the other node's copy (or concealment) played;
+ * - `overlap`: the other node's copy is the one to play, this one is not needed
+ *   (also a preferred copy that came too late: counted in `fallbacks`);
  * - `mismatch`: its frame count differs from the copy already buffered (two models
  *   with different latency end a stream on chunks of their own length, or a
  *   hostile sender), so it can neither be mixed nor replace it: the buffered copy plays.
  */
-export type MixStatus = string;
+export type MixStatus = WriteStatus | 'mixed' | 'replaced' | 'overlap' | 'mismatch';
 
-/** Marker for a slot that already holds a crossfade of both nodes. */
-const MIXED = '\u0000mixed';
+/** Marker for a slot that already holds a crossfade of both nodes (never a node id). */
+const MIXED: unique symbol = Symbol('mixed');
 
 /**
  * Playback's side of a hand-over between two inference nodes (docs/SWAP.md),
@@ -44,7 +44,7 @@ const MIXED = '\u0000mixed';
 export class HandoverMixer {
   readonly #channelCount: number;
   readonly #slotSeq: Float64Array;
-  readonly #slotNode: (string | undefined)[];
+  readonly #slotNode: (string | typeof MIXED | undefined)[];
   #window: HandoverInfo | null = null;
   /** Preferred copies that came too late: the other node's copy or concealment played instead. */
   fallbacks = 0;
@@ -52,7 +52,7 @@ export class HandoverMixer {
   constructor(channelCount: number, capacityChunks: number) {
     this.#channelCount = channelCount;
     this.#slotSeq = new Float64Array(capacityChunks).fill(-1);
-    this.#slotNode = new Array<string | undefined>(capacityChunks);
+    this.#slotNode = new Array<string | typeof MIXED | undefined>(capacityChunks);
   }
 
   /** The hand-over being played, if any. */
@@ -64,14 +64,15 @@ export class HandoverMixer {
    * Writes one arriving chunk from `node` into `target` under the hand-over
    * rules. Chunks without a node id (direct mode) go straight through.
    */
-  receive(target: MixTarget, node: string | undefined, handover: HandoverInfo | undefined, seq: number, samples: Float32Array, frameCount: number, captureTimeUs: number, delayFrames: number, endOfStream: boolean): MixStatus {
+  receive(target: MixTarget, header: FrameHeader, samples: Float32Array): MixStatus {
+    const { node, handover, seq, frameCount } = header;
     if (handover) this.#learn(handover);
     else if (this.#window && node === this.#window.from && seqSub(seq, this.#window.atSeq) >= 0) this.#window = null;
     const w = this.#window;
     const index = seq % this.#slotSeq.length;
     const existing = node === undefined || !w ? null : target.peek(seq);
     if (!existing) {
-      const status = target.write(seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
+      const status = target.write(seq, samples, frameCount, header.captureTimeUs, header.delayFrames, (header.flags & FrameFlags.END_OF_STREAM) !== 0);
       if (status === 'ok' || status === 'resync') {
         this.#slotSeq[index] = seq;
         this.#slotNode[index] = node;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FrameFlags, PROTOCOL_VERSION, type FrameHeader, type HandoverInfo } from '@quell/protocol';
 import { parsePlaybackConfig } from '../config.js';
 import { PlaybackMetrics } from '../metrics.js';
 import { NullSink } from '../sinks/null-sink.js';
@@ -15,13 +16,18 @@ function playout(clock: 'realtime' | 'arrival'): { stream: StreamPlayout; metric
 const handover = { from: 'A', to: 'B', atSeq: 10, fadeChunks: 5 };
 const now = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
+/** A received chunk's header: stream 42 at 48 kHz mono, stamped by `node` under `fade`. */
+function header(seq: number, frameCount: number, node: string, fade: HandoverInfo, end = false): FrameHeader {
+  return { v: PROTOCOL_VERSION, stream: 42, seq, ts: seq * 480, captureTimeUs: now(), sampleRateHz: 48_000, channelCount: 1, frameCount, flags: end ? FrameFlags.END_OF_STREAM : 0, delayFrames: 0, node, handover: fade };
+}
+
 describe('StreamPlayout: copies of one chunk with different lengths', () => {
   for (const clock of ['arrival', 'realtime'] as const) {
     it(`${clock}: seq 10 from A (480 frames), seq 10 from B (4800), seq 11 from A: the longer copy is refused and counted, nothing throws`, () => {
       const { stream, metrics, sink } = playout(clock);
-      assert.equal(stream.receive(10, new Float32Array(480).fill(0.1), 480, now(), 0, false, 'A', handover), 'ok');
-      assert.equal(stream.receive(10, new Float32Array(4800).fill(0.2), 4800, now(), 0, false, 'B', handover), 'mismatch');
-      assert.equal(stream.receive(11, new Float32Array(480).fill(0.1), 480, now(), 0, true, 'A', handover), 'ok');
+      assert.equal(stream.receive(header(10, 480, 'A', handover), new Float32Array(480).fill(0.1)), 'ok');
+      assert.equal(stream.receive(header(10, 4800, 'B', handover), new Float32Array(4800).fill(0.2)), 'mismatch');
+      assert.equal(stream.receive(header(11, 480, 'A', handover, true), new Float32Array(480).fill(0.1)), 'ok');
       if (clock === 'arrival') stream.drainReady();
       else for (let i = 0; i < 4; i++) stream.tick();
       assert.equal(sink.framesWritten, 960);
@@ -33,9 +39,9 @@ describe('StreamPlayout: copies of one chunk with different lengths', () => {
   it('inside the crossfade, copies of different lengths are not mixed either', () => {
     const { stream, metrics, sink } = playout('arrival');
     const fade = { ...handover, atSeq: 0 };
-    stream.receive(0, new Float32Array(480), 480, now(), 0, false, 'A', fade);
-    assert.equal(stream.receive(0, new Float32Array(960), 960, now(), 0, true, 'B', fade), 'mismatch');
-    stream.receive(1, new Float32Array(480), 480, now(), 0, true, 'A', fade);
+    stream.receive(header(0, 480, 'A', fade), new Float32Array(480));
+    assert.equal(stream.receive(header(0, 960, 'B', fade, true), new Float32Array(960)), 'mismatch');
+    stream.receive(header(1, 480, 'A', fade, true), new Float32Array(480));
     stream.drainReady();
     assert.equal(sink.framesWritten, 960);
     assert.equal(metrics.crossfades, 0);

@@ -1,4 +1,4 @@
-import { seqAdd, wallClockUs, type HandoverInfo } from '@quell/protocol';
+import { FrameFlags, seqAdd, wallClockUs, type FrameHeader } from '@quell/protocol';
 import { HandoverMixer } from '../handover/handover-mixer.js';
 import { LatencySketch } from '@quell/runtime';
 import type { PlaybackDropReason, PlaybackMetrics, PlaybackStreamCounts } from '../metrics.js';
@@ -123,16 +123,9 @@ export class StreamPlayout {
    * (clocked playout only): played now it would be late, so it is dropped and
    * its slot concealed, and the stream catches up instead of lagging.
    */
-  receive(
-    seq: number,
-    samples: Float32Array,
-    frameCount: number,
-    captureTimeUs: number,
-    delayFrames: number,
-    endOfStream: boolean,
-    node?: string,
-    handover?: HandoverInfo,
-  ): WriteStatus | 'stale' | 'overlap' | 'mismatch' {
+  receive(header: FrameHeader, samples: Float32Array): WriteStatus | 'stale' | 'overlap' | 'mismatch' {
+    const { seq, frameCount, captureTimeUs, delayFrames, node } = header;
+    const endOfStream = (header.flags & FrameFlags.END_OF_STREAM) !== 0;
     this.#counts.chunksReceived++;
     this.#counts.framesReceived += frameCount;
     const nowMs = performance.now();
@@ -145,7 +138,7 @@ export class StreamPlayout {
     }
     // Chunks stamped by an inference node go through the hand-over rules (docs/SWAP.md); the second copy of a chunk is not a drop.
     const fallbacksBefore = this.#handover.fallbacks;
-    const routed = node === undefined ? null : this.#handover.receive(this.jitter, node, handover, seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
+    const routed = node === undefined ? null : this.#handover.receive(this.jitter, header, samples);
     this.#metrics.handoverFallbacks += this.#handover.fallbacks - fallbacksBefore;
     if (routed === 'mixed') this.#metrics.crossfades++;
     if (routed === 'mixed' || routed === 'replaced' || routed === 'overlap') {
@@ -157,7 +150,7 @@ export class StreamPlayout {
       this.#drop('mismatch', 1, frameCount);
       return 'mismatch';
     }
-    const status = (routed as WriteStatus | null) ?? this.jitter.write(seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
+    const status = routed ?? this.jitter.write(seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
     if (status === 'late') this.#lateChunks++;
     if (status !== 'ok') this.#drop(status, 1, frameCount);
     return status;
