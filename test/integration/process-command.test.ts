@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { link, mkdir, open, readdir, readFile, rm, symlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { FAST_CHUNK_MS } from '@quell/cli';
 import { encodeWav, readWav, writeWav } from '@quell/runtime';
+import { resampleWhole, testAudio } from '../helpers/audio-fixtures.js';
 import { tempDir } from '../helpers/pipeline.js';
 import { quell } from '../helpers/run.js';
 import { testSignal, writeTestSignal } from '../helpers/signals.js';
@@ -86,6 +88,71 @@ describe('quell process', { timeout: 900_000 }, () => {
     }
   });
 
+  it(`--fast's default chunk gives DTLN output bit-identical to 10 ms chunks (48 kHz with resampling and the high band, and 16 kHz)`, async () => {
+    const dir = await tempDir();
+    const inDir = join(dir, 'in');
+    await mkdir(inDir);
+    const speech = (await testAudio('speech_noisy_snr0_48k.wav')).samples;
+    // Lengths that end in a partial chunk at either chunk size.
+    await writeWav(join(inDir, 'speech48k.wav'), speech.subarray(0, 4 * 48_000 + 1234), 48_000, 1, 'float32');
+    await writeWav(join(inDir, 'speech16k.wav'), resampleWhole(speech, 48_000, 16_000).subarray(0, 2 * 16_000 + 77), 16_000, 1, 'float32');
+    const outputs: Buffer[][] = [];
+    for (const chunk of [[], ['--chunk-ms', '10']]) {
+      const outDir = join(dir, `out-${outputs.length}`);
+      const result = await quell(['process', inDir, '--out-dir', outDir, '--model', 'dtln', '--fast', '--jobs', '1', '--json', ...chunk]);
+      assert.equal(result.code, 0, result.stderr);
+      const summary = JSON.parse(result.stdout) as { chunkMs: number };
+      assert.equal(summary.chunkMs, chunk.length === 0 ? FAST_CHUNK_MS : 10);
+      outputs.push(await Promise.all(['speech48k.wav', 'speech16k.wav'].map((n) => readFile(join(outDir, n)))));
+    }
+    assert.ok(FAST_CHUNK_MS > 10);
+    for (const k of [0, 1]) assert.ok(outputs[0][k].equals(outputs[1][k]), `output ${k} differs between ${FAST_CHUNK_MS} ms and 10 ms chunks`);
+  });
+
+  it('a folder of 4 short files with --jobs 2 gives the same outputs as --jobs 1, and the summary lists all four', async () => {
+    const dir = await tempDir();
+    const inDir = join(dir, 'in');
+    await mkdir(inDir);
+    const files = [
+      ['a.wav', 48_000, 1.5, 1],
+      ['b.wav', 44_100, 1.0, 2],
+      ['c.wav', 16_000, 2.0, 1],
+      ['d.wav', 48_000, 0.7, 1],
+    ] as const;
+    for (const [name, rate, seconds, channels] of files) await writeTestSignal(join(inDir, name), rate, seconds, channels);
+    const outputs: Buffer[][] = [];
+    for (const jobs of [1, 2]) {
+      const outDir = join(dir, `out-${jobs}`);
+      const result = await quell(['process', inDir, '--out-dir', outDir, '--model', 'dtln', '--fast', '--jobs', String(jobs), '--json']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, '', '--json prints no progress');
+      const summary = JSON.parse(result.stdout) as { files: number; jobs: number; failed: unknown[]; outputs: string[]; results: { input: string; output: string; framesIn: number; framesWritten: number; imbalances: string[] }[] };
+      assert.equal(summary.files, 4);
+      assert.equal(summary.jobs, jobs);
+      assert.deepEqual(summary.failed, []);
+      assert.deepEqual(summary.results.map((r) => basename(r.input)), files.map(([name]) => name));
+      assert.deepEqual(summary.results.map((r) => r.output), files.map(([name]) => join(outDir, name)));
+      assert.deepEqual(summary.outputs, files.map(([name]) => join(outDir, name)));
+      for (const [k, [, rate, seconds]] of files.entries()) {
+        assert.equal(summary.results[k].framesIn, Math.round(rate * seconds));
+        assert.equal(summary.results[k].framesWritten, summary.results[k].framesIn);
+        assert.deepEqual(summary.results[k].imbalances, []);
+      }
+      outputs.push(await Promise.all(files.map(([name]) => readFile(join(outDir, name)))));
+    }
+    for (const [k, [name]] of files.entries()) assert.ok(outputs[0][k].equals(outputs[1][k]), `${name}: --jobs 2 output differs from --jobs 1`);
+  });
+
+  it('--jobs that is not a whole number of 1 or more is refused: exit 2, one line', async () => {
+    const dir = await tempDir();
+    await writeTestSignal(join(dir, 'in.wav'), 16_000, 0.2, 1);
+    for (const jobs of ['0', '1.5', 'x']) {
+      const result = await quell(['process', join(dir, 'in.wav'), join(dir, 'out.wav'), '--jobs', jobs]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr.trim(), /^quell: --jobs must be a whole number of 1 or more/);
+    }
+  });
+
   it('output equal to the input (same path, a symlink to it, a hard link, --out-dir its own folder) is refused: exit 2, one line, the input byte-identical', async () => {
     const dir = await tempDir();
     const inPath = join(dir, 'in.wav');
@@ -108,7 +175,8 @@ describe('quell process', { timeout: 900_000 }, () => {
     const input = testSignal(16_000, 2, 1);
     await writeWav(inPath, input, 16_000, 1, 'float32');
     const before = await readFile(inPath);
-    const lossy = await quell(['process', inPath, '--in-place', '--model', 'gain', '--fast'], { env: { QUELL_INFERENCE_TEST_DROP_RATE: '0.05' } });
+    // 10 ms chunks (200 of them), so the injected 5% loss hits some.
+    const lossy = await quell(['process', inPath, '--in-place', '--model', 'gain', '--fast', '--chunk-ms', '10'], { env: { QUELL_INFERENCE_TEST_DROP_RATE: '0.05' } });
     assert.equal(lossy.code, 1, lossy.stderr);
     assert.match(lossy.stderr, /in\.wav: .*chunks dropped \(inference injected \d+\)/);
     assert.ok((await readFile(inPath)).equals(before), 'input changed by a failed in-place run');
@@ -133,9 +201,10 @@ describe('quell process', { timeout: 900_000 }, () => {
       state >>>= 0;
       if (k > 100 && state / 0x1_0000_0000 < 0.05) lastChunk = k;
     }
+    // In 10 ms chunks (480 frames at 48 kHz).
     const frames = lastChunk * 480 - 100;
     await writeWav(join(dir, 'in.wav'), testSignal(48_000, frames / 48_000, 1), 48_000, 1, 'float32');
-    const result = await quell(['process', join(dir, 'in.wav'), join(dir, 'out.wav'), '--model', 'gain', '--fast', '--json'], { env: { QUELL_INFERENCE_TEST_DROP_RATE: '0.05' } });
+    const result = await quell(['process', join(dir, 'in.wav'), join(dir, 'out.wav'), '--model', 'gain', '--fast', '--chunk-ms', '10', '--json'], { env: { QUELL_INFERENCE_TEST_DROP_RATE: '0.05' } });
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, new RegExp(`in\\.wav: .*output has ${frames - 380} of ${frames} frames \\(380 missing\\)`));
     const summary = JSON.parse(result.stdout) as { framesIn: number; framesWritten: number };

@@ -4,8 +4,8 @@ import { Command, Option } from 'commander';
 import { fetchModels, listInstalledModels, MODEL_NAMES } from '@quell/inference';
 import { CONFIG_EXIT_CODE, defaultLinkKeyDir, LINK_SECURITY_OPTIONS, listDevices, loadLocalKeyPair, LOCAL_KEY_FILE, parseConfig, QuellError } from '@quell/runtime';
 import { down, formatDeviceTable, up } from './devices/index.js';
-import { resolveJobs } from './process/inputs.js';
-import { formatSummary, processFiles } from './process/process-files.js';
+import { resolveJobs, UsageError } from './process/inputs.js';
+import { FAST_CHUNK_MS, formatSummary, processFiles, REALTIME_CHUNK_MS } from './process/process-files.js';
 import { stageEntry, type StageName } from './process/stage-process.js';
 
 const STAGES: readonly StageName[] = ['capture', 'inference', 'playback'];
@@ -34,17 +34,23 @@ if (STAGES.includes(subcommand as StageName)) {
     .option('--out-dir <dir>', 'write outputs here, named like the inputs')
     .option('--in-place', 'replace each input with its cleaned version, only once that is complete and verified')
     .option('--model <name>', 'model to run', 'passthrough')
-    .option('--chunk-ms <ms>', 'chunk length in ms', '10')
+    .option('--chunk-ms <ms>', `chunk length in ms (default ${REALTIME_CHUNK_MS}, or ${FAST_CHUNK_MS} with --fast: the output is the same whatever the chunk)`)
     .option('--fast', 'as fast as the stages allow (no frame dropped) instead of real-time pace')
-    .option('--json', 'print the summary as JSON')
+    .option('--jobs <n>', "files processed at once, each by its own three stages (default: the machine's cores, at most the number of files)")
+    .option('--json', 'print the summary as JSON (no progress)')
     .addOption(new Option('--model-dir <dir>', 'folder with fetched models'))
-    .action(async (paths: string[], opts: { outDir?: string; inPlace?: boolean; model: string; chunkMs: string; fast?: boolean; json?: boolean; modelDir?: string }) => {
+    .action(async (paths: string[], opts: { outDir?: string; inPlace?: boolean; model: string; chunkMs?: string; fast?: boolean; jobs?: string; json?: boolean; modelDir?: string }) => {
       try {
+        const jobCount = opts.jobs === undefined ? undefined : Number(opts.jobs);
+        if (jobCount !== undefined && !(Number.isInteger(jobCount) && jobCount >= 1)) throw new UsageError(`--jobs must be a whole number of 1 or more, not '${opts.jobs}'`);
+        const chunkMs = opts.chunkMs === undefined ? undefined : Number(opts.chunkMs);
+        if (chunkMs !== undefined && !(chunkMs > 0)) throw new UsageError(`--chunk-ms must be a number of ms above 0, not '${opts.chunkMs}'`);
         const jobs = await resolveJobs(paths, opts.outDir, opts.inPlace === true);
         const summary = await processFiles(jobs, {
           model: opts.model,
-          chunkMs: Number(opts.chunkMs),
+          chunkMs,
           fast: opts.fast === true,
+          jobs: jobCount,
           progress: opts.json ? 'quiet' : 'auto',
           inferenceArgs: opts.modelDir ? ['--model-dir', opts.modelDir] : [],
         });

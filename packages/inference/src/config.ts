@@ -19,7 +19,7 @@ export const INFERENCE_OPTIONS = {
   inputBind: bool(false, 'Bind the input endpoint instead of connecting'),
   outputEndpoint: endpoint('tcp://127.0.0.1:5556', 'Playback PULL endpoint to connect the PUSH socket to'),
   outputBind: bool(false, 'Bind the output endpoint instead of connecting'),
-  backpressure: oneOf(['drop', 'block'] as const, 'drop', 'drop: a full send queue drops the chunk (counted); block: wait (offline --fast runs)'),
+  backpressure: oneOf(['drop', 'block'] as const, 'drop', 'drop: a full send queue drops the chunk (counted); block: wait (offline --fast runs; the loop then gives timers and I/O a turn every 50 ms of work, so heartbeats keep going)'),
   sendQueueChunks: num(32, 'Bounded send queue length, chunks', { min: 1, max: 100_000, int: true }),
   highWaterMarkChunks: num(64, 'ZeroMQ high-water marks, chunks', { min: 1, max: 100_000, int: true }),
   streamIdleTimeoutS: num(30, 'Drop a stream’s model state after this many seconds without chunks', { min: 1 }),

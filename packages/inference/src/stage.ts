@@ -18,6 +18,9 @@ import { StreamTable } from './streams/stream-table.js';
  */
 const LEAVE_TIMEOUT_MS = 1200;
 
+/** Offline runs: longest the receive loop works without giving timers and I/O (heartbeats, metrics) a turn, ms. */
+const YIELD_EVERY_MS = 50;
+
 export interface InferenceStage extends StageHandle {
   readonly metricsPort: number;
   readonly metrics: InferenceMetrics;
@@ -92,8 +95,17 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
     : null;
 
   const rejectedLog = new RejectedFrameLog(log, 'quell_inference_rejected_messages_total');
+  // Offline (--backpressure block) input never runs dry and every receive and send resolves at once, so the loop
+  // could run on microtasks alone for seconds: no heartbeat would leave and capture would count the node lost.
+  // It gives the event loop a turn every YIELD_EVERY_MS of work instead (real time waits for chunks anyway).
+  const blocking = config.backpressure === 'block';
+  let lastTurnMs = performance.now();
   async function receive(): Promise<void> {
     for await (const parts of receiveMessages(input)) {
+      if (blocking && performance.now() - lastTurnMs > YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastTurnMs = performance.now();
+      }
       const frame = decodeFrame(parts);
       if (!frame.ok) {
         metrics.rejected[frame.reason]++;

@@ -1,16 +1,20 @@
 import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { readWavFormat, scrapeMetrics, sumSamples, type MetricSample } from '@quell/runtime';
 import { ledgerImbalances, streamLedgers, type StreamLedger } from '../status/ledger.js';
 import type { FileJob } from './inputs.js';
 import { ProgressReporter } from './progress.js';
+import { splitJobs } from './split-jobs.js';
 import { StageProcess, type StageMessage } from './stage-process.js';
 
 export interface ProcessOptions {
   model: string;
-  chunkMs: number;
+  /** Chunk length, ms; default FAST_CHUNK_MS with `fast`, else REALTIME_CHUNK_MS. */
+  chunkMs?: number;
   fast: boolean;
+  /** Pipelines (three stages each) at once, ≥ 1; default the machine's cores (os.availableParallelism()); never more than the inputs. */
+  jobs?: number;
   progress: 'auto' | 'quiet';
   /** Extra flags for the inference stage (e.g. --model-dir). */
   inferenceArgs?: string[];
@@ -30,6 +34,10 @@ export interface FileResult {
 export interface ProcessSummary {
   model: string;
   files: number;
+  /** Pipelines that ran at once (each its own three stages). */
+  jobs: number;
+  /** Chunk length the stages moved, ms. */
+  chunkMs: number;
   /** Frames written, all outputs together (= framesIn when every output is complete). */
   frames: number;
   framesIn: number;
@@ -41,6 +49,14 @@ export interface ProcessSummary {
   latencyP99Ms: number;
   wallSeconds: number;
   realtimeFactor: number;
+  /**
+   * Where the wall time went, seconds: `startSeconds` until every job's three
+   * stages were ready (processes started, model loaded and warmed up),
+   * `streamSeconds` from then until the last stream ended at playback,
+   * `finishSeconds` the rest (ledgers, outputs read back and renamed, stages
+   * stopped). Jobs overlap, so with several these are of the slowest.
+   */
+  phases: { startSeconds: number; streamSeconds: number; finishSeconds: number };
   outputs: string[];
   /** Per input, in order. */
   results: FileResult[];
@@ -85,27 +101,135 @@ function dropsOf(samples: MetricSample[], stage: string): number {
   return sumSamples(samples, `quell_${stage}_drops_total`);
 }
 
+/** Chunk length of real-time runs, ms: a live call's chunk. */
+export const REALTIME_CHUNK_MS = 10;
+
 /**
- * Runs the three stages as real child processes on free loopback ports,
- * streams every input through them (each file its own stream), and writes
- * the outputs aligned with the inputs. Stages are started once for all files.
+ * Chunk length of `--fast` runs, ms. Each chunk costs every stage a fixed
+ * amount (messages, metrics, event-loop turns: ~330 µs of CPU across the three
+ * stages per chunk, about as much as DTLN's model time for 10 ms of audio),
+ * so offline runs move fewer, larger chunks. The output does not depend on it:
+ * every model is chunk-size invariant (same samples whatever the chunking,
+ * test/integration/process-command.test.ts checks DTLN's output bit for bit
+ * against 10 ms chunks). Measured with bench/scenarios/process.bench.ts.
+ */
+export const FAST_CHUNK_MS = 100;
+
+/** One input with what its header says. */
+interface Input {
+  /** Position in the command's inputs. */
+  index: number;
+  job: FileJob;
+  framesIn: number;
+  sampleRateHz: number;
+}
+
+/** What one pipeline (three stages) did for its inputs. */
+interface PipelineOutcome {
+  results: { index: number; result: FileResult; reason: string | null }[];
+  ends: StreamEnd[];
+  drops: number;
+  gaps: number;
+  /** performance.now() when its three stages were ready, and when its last stream ended. */
+  readyMs: number;
+  endedMs: number;
+}
+
+/**
+ * Runs the three stages as real child processes linked over Unix sockets in
+ * a private work folder, streams every input through them (each file its own stream), and writes
+ * the outputs aligned with the inputs. `jobs` pipelines run at once (each its
+ * own three stages, started once for all its files), the inputs split
+ * between them by length.
  */
 export async function processFiles(jobs: FileJob[], options: ProcessOptions): Promise<ProcessSummary> {
   const startedMs = performance.now();
-  let totalFrames = 0;
-  let audioSeconds = 0;
+  const chunkMs = options.chunkMs ?? (options.fast ? FAST_CHUNK_MS : REALTIME_CHUNK_MS);
   // Headers only: the inputs are streamed by capture, never read whole here.
-  const framesIn: number[] = [];
-  for (const job of jobs) {
+  const inputs: Input[] = [];
+  for (const [index, job] of jobs.entries()) {
     const format = await readWavFormat(job.input);
-    framesIn.push(format.frameCount);
-    totalFrames += format.frameCount;
-    audioSeconds += format.frameCount / format.sampleRateHz;
+    inputs.push({ index, job, framesIn: format.frameCount, sampleRateHz: format.sampleRateHz });
   }
+  const totalFrames = inputs.reduce((sum, i) => sum + i.framesIn, 0);
+  const audioSeconds = inputs.reduce((sum, i) => sum + i.framesIn / i.sampleRateHz, 0);
+  const groups = splitJobs(
+    inputs.map((i) => i.framesIn / i.sampleRateHz),
+    options.jobs ?? availableParallelism(),
+  );
+  const progress = new ProgressReporter(
+    inputs.map((i) => ({ name: basename(i.job.input), frameCount: i.framesIn, sampleRateHz: i.sampleRateHz })),
+    { mode: options.progress },
+  );
+  // The first pipeline to fail stops the others; its error is the command's.
+  const abort = new AbortController();
+  let firstError: unknown;
+  try {
+    const settled = await Promise.allSettled(
+      groups.map((group) =>
+        runPipeline(
+          group.map((i) => inputs[i]),
+          chunkMs,
+          options,
+          progress,
+          abort.signal,
+        ).catch((err: unknown) => {
+          if (!abort.signal.aborted) {
+            firstError = err;
+            abort.abort();
+          }
+          throw err;
+        }),
+      ),
+    );
+    if (abort.signal.aborted) throw firstError;
+    const outcomes = settled.map((s) => (s as PromiseFulfilledResult<PipelineOutcome>).value);
+    const byIndex = outcomes.flatMap((o) => o.results).sort((a, b) => a.index - b.index);
+    const results = byIndex.map((r) => r.result);
+    const failed = byIndex.filter((r) => r.reason !== null).map((r) => ({ input: r.result.input, reason: r.reason! }));
+    const outputs = byIndex.filter((r) => r.reason === null).map((r) => r.result.output);
+    const framesWritten = results.reduce((sum, r) => sum + r.framesWritten, 0);
+    const ends = outcomes.flatMap((o) => o.ends);
+    const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    const endMs = performance.now();
+    const wallSeconds = (endMs - startedMs) / 1000;
+    const readyMs = Math.max(...outcomes.map((o) => o.readyMs));
+    const endedMs = Math.max(...outcomes.map((o) => o.endedMs));
+    return {
+      model: options.model,
+      files: jobs.length,
+      jobs: groups.length,
+      chunkMs,
+      frames: framesWritten,
+      framesIn: totalFrames,
+      framesWritten,
+      audioSeconds,
+      drops: outcomes.reduce((sum, o) => sum + o.drops, 0),
+      gaps: outcomes.reduce((sum, o) => sum + o.gaps, 0),
+      latencyP50Ms: median(ends.map((e) => e.latencyP50S * 1000)),
+      latencyP99Ms: Math.max(0, ...ends.map((e) => e.latencyP99S * 1000)),
+      wallSeconds,
+      realtimeFactor: audioSeconds / wallSeconds,
+      phases: { startSeconds: (readyMs - startedMs) / 1000, streamSeconds: (endedMs - readyMs) / 1000, finishSeconds: (endMs - endedMs) / 1000 },
+      outputs,
+      results,
+      failed,
+    };
+  } finally {
+    progress.stop();
+  }
+}
+
+/** One pipeline: three stages for `inputs`, one stream each, in order; outputs checked and moved into place. */
+async function runPipeline(inputs: Input[], chunkMs: number, options: ProcessOptions, progress: ProgressReporter, abort: AbortSignal): Promise<PipelineOutcome> {
   const workDir = await mkdtemp(join(tmpdir(), 'quell-process-'));
   const quietLogs = ['--log-level', 'warn', '--metrics-port', '0'];
+  // Unix sockets in the work folder: their names are known before any stage binds, so the three stages start
+  // at once (inference loads its model meanwhile) instead of inference after the others have bound free ports.
+  const playbackEndpoint = `ipc://${join(workDir, 'playback')}`;
+  const controlEndpoint = `ipc://${join(workDir, 'control')}`;
   const playback = new StageProcess('playback', [
-    '--endpoint', 'tcp://127.0.0.1:*',
+    '--endpoint', playbackEndpoint,
     '--sink', 'file',
     '--output', join(workDir, 'stream-{stream}.wav'),
     '--stream-idle-timeout-s', '3',
@@ -113,61 +237,65 @@ export async function processFiles(jobs: FileJob[], options: ProcessOptions): Pr
   ]);
   const capture = new StageProcess('capture', [
     '--source', 'file',
-    '--files', JSON.stringify(jobs.map((j) => j.input)),
+    '--files', JSON.stringify(inputs.map((i) => i.job.input)),
     '--pace', options.fast ? 'fast' : 'realtime',
-    '--chunk-ms', String(options.chunkMs),
-    '--control', 'tcp://127.0.0.1:*',
+    '--chunk-ms', String(chunkMs),
+    '--control', controlEndpoint,
     '--stream-id', String(FIRST_STREAM_ID),
     ...quietLogs,
   ]);
-  const stages: StageProcess[] = [playback, capture];
+  const inference = new StageProcess('inference', [
+    '--model', options.model,
+    '--control', controlEndpoint,
+    '--output-endpoint', playbackEndpoint,
+    '--backpressure', options.fast ? 'block' : 'drop',
+    ...quietLogs,
+    ...(options.inferenceArgs ?? []),
+  ]);
+  // Awaited once the others are ready; when they fail first it is only stopped.
+  inference.ready.catch(() => undefined);
+  const stages: StageProcess[] = [playback, capture, inference];
   const ended = new Map<number, StreamEnd>();
-  const inFlight = new Map<number, number>();
-  const progress = new ProgressReporter(totalFrames, options.progress);
+  // Stream FIRST_STREAM_ID + k carries inputs[k].
+  const inputOf = (streamId: number): Input | undefined => inputs[streamId - FIRST_STREAM_ID];
+  const aborted = new Promise<never>((_, reject) => {
+    if (abort.aborted) reject(new Error('stopped: another job failed'));
+    abort.addEventListener('abort', () => reject(new Error('stopped: another job failed')), { once: true });
+  });
+  aborted.catch(() => undefined);
   try {
-    const [playbackInfo, captureInfo] = await Promise.all([playback.ready, capture.ready]);
-    const inference = new StageProcess('inference', [
-      '--model', options.model,
-      '--control', String(captureInfo.control),
-      '--output-endpoint', String(playbackInfo.endpoint),
-      '--backpressure', options.fast ? 'block' : 'drop',
-      ...quietLogs,
-      ...(options.inferenceArgs ?? []),
-    ]);
-    stages.push(inference);
-    await inference.ready;
+    const [playbackInfo, captureInfo] = await Promise.race([Promise.all([playback.ready, capture.ready]), aborted]);
+    await Promise.race([inference.ready, aborted]);
+    const readyMs = performance.now();
     const allEnded = new Promise<void>((resolve) => {
       playback.onMessage((m) => {
         if (m.type === 'progress') {
-          for (const s of m.streams as { streamId: number; framesPlayed: number }[]) inFlight.set(s.streamId, s.framesPlayed);
+          for (const s of m.streams as { streamId: number; framesPlayed: number }[]) {
+            const input = inputOf(s.streamId);
+            if (input && !ended.has(s.streamId)) progress.update(input.index, s.framesPlayed);
+          }
         } else if (m.type === 'stream-end') {
           const end = m as StreamEnd;
           ended.set(end.streamId, end);
-          inFlight.delete(end.streamId);
+          const input = inputOf(end.streamId);
+          if (input) progress.finish(input.index);
         }
-        let done = 0;
-        for (const e of ended.values()) done += e.framesPlayed;
-        for (const f of inFlight.values()) done += f;
-        progress.update(done);
-        if (ended.size === jobs.length) resolve();
+        if (ended.size === inputs.length) resolve();
       });
     });
     const stageDied = Promise.race(
       stages.map((s) => s.exited.then((code) => Promise.reject(new Error(`${s.stage} stopped unexpectedly (exit ${code}): ${s.stderrTail}`)))),
     );
-    await Promise.race([allEnded, stageDied]);
+    await Promise.race([allEnded, stageDied, aborted]);
+    const endedMs = performance.now();
     const scraped = await Promise.all(
       [captureInfo, inference.ready, playbackInfo].map(async (info) => scrapeMetrics(`http://127.0.0.1:${(await info).metricsPort}/metrics`)),
     );
-    const drops = dropsOf(scraped[0], 'capture') + dropsOf(scraped[1], 'inference') + dropsOf(scraped[2], 'playback');
-    const gaps = sumSamples(scraped[2], 'quell_playback_gaps_total');
     const ledgers = new Map(streamLedgers({ capture: scraped[0], inference: [scraped[1]], playback: scraped[2] }).map((l) => [l.stream, l]));
-    const failed: ProcessSummary['failed'] = [];
-    const results: FileResult[] = [];
-    const outputs: string[] = [];
-    for (let i = 0; i < jobs.length; i++) {
-      const job = jobs[i];
-      const stream = String(FIRST_STREAM_ID + i);
+    const results: PipelineOutcome['results'] = [];
+    for (const [k, input] of inputs.entries()) {
+      const { job, framesIn } = input;
+      const stream = String(FIRST_STREAM_ID + k);
       const reasons: string[] = [];
       const badOutput = sumSamples(scraped[1], 'quell_inference_stream_drops_total', { stream, reason: 'bad-output' });
       if (badOutput > 0) reasons.push(`the model gave non-finite or implausible output for ${badOutput} chunk(s), concealed in the output (check the input for absurd sample values)`);
@@ -182,10 +310,10 @@ export async function processFiles(jobs: FileJob[], options: ProcessOptions): Pr
         (f) => f.frameCount,
         () => 0,
       );
-      if (written !== framesIn[i]) reasons.push(`output has ${written} of ${framesIn[i]} frames (${framesIn[i] - written} missing)`);
-      results.push({ input: job.input, output: job.output, framesIn: framesIn[i], framesWritten: written, imbalances });
+      if (written !== framesIn) reasons.push(`output has ${written} of ${framesIn} frames (${framesIn - written} missing)`);
+      const result: FileResult = { input: job.input, output: job.output, framesIn, framesWritten: written, imbalances };
       if (reasons.length > 0) {
-        failed.push({ input: job.input, reason: `${reasons.join('; ')}; ${job.output} not written` });
+        results.push({ index: input.index, result, reason: `${reasons.join('; ')}; ${job.output} not written` });
         continue;
       }
       // Complete and verified: into the output's folder under a temporary name, then renamed (atomic within a folder).
@@ -198,31 +326,17 @@ export async function processFiles(jobs: FileJob[], options: ProcessOptions): Pr
         await rm(partial, { force: true });
         throw err;
       }
-      outputs.push(job.output);
+      results.push({ index: input.index, result, reason: null });
     }
-    const framesWritten = results.reduce((sum, r) => sum + r.framesWritten, 0);
-    const ends = [...ended.values()];
-    const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-    const wallSeconds = (performance.now() - startedMs) / 1000;
     return {
-      model: options.model,
-      files: jobs.length,
-      frames: framesWritten,
-      framesIn: totalFrames,
-      framesWritten,
-      audioSeconds,
-      drops,
-      gaps,
-      latencyP50Ms: median(ends.map((e) => e.latencyP50S * 1000)),
-      latencyP99Ms: Math.max(0, ...ends.map((e) => e.latencyP99S * 1000)),
-      wallSeconds,
-      realtimeFactor: audioSeconds / wallSeconds,
-      outputs,
       results,
-      failed,
+      ends: [...ended.values()],
+      drops: dropsOf(scraped[0], 'capture') + dropsOf(scraped[1], 'inference') + dropsOf(scraped[2], 'playback'),
+      gaps: sumSamples(scraped[2], 'quell_playback_gaps_total'),
+      readyMs,
+      endedMs,
     };
   } finally {
-    progress.stop();
     await Promise.all(stages.map((s) => s.stop()));
     await rm(workDir, { recursive: true, force: true });
   }
@@ -230,7 +344,7 @@ export async function processFiles(jobs: FileJob[], options: ProcessOptions): Pr
 
 export function formatSummary(s: ProcessSummary): string {
   return (
-    `quell process: ${s.files} file(s), ${s.framesIn} frames in (${s.audioSeconds.toFixed(1)} s), ${s.framesWritten} written, with ${s.model}: ` +
+    `quell process: ${s.files} file(s) in ${s.jobs} job(s), ${s.framesIn} frames in (${s.audioSeconds.toFixed(1)} s), ${s.framesWritten} written, with ${s.model}: ` +
     `drops ${s.drops}, gaps ${s.gaps}, latency p50 ${s.latencyP50Ms.toFixed(1)} ms p99 ${s.latencyP99Ms.toFixed(1)} ms, ` +
     `wall ${s.wallSeconds.toFixed(2)} s, ${s.realtimeFactor.toFixed(1)}x real time`
   );

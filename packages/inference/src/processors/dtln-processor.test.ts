@@ -88,6 +88,17 @@ describe('dtln processor', () => {
     });
   }
 
+  it('process() at 48 kHz (resampling both ways and the high band) gives the same output, bit for bit, in 10 ms chunks as in 100 ms and uneven ones', async () => {
+    // `quell process --fast` moves 100 ms chunks, real time 10 ms: the output must not depend on it.
+    const speech = (await readWav(await resolveTestAudio('speech_noisy_snr0_48k.wav'))).samples.subarray(0, 3 * 48_000 + 321);
+    const reference = runOffline(processor.createStream(48_000, 1), speech, 1, [480]);
+    for (const chunks of [[4800], [4800, 37, 9600, 1]]) {
+      const out = runOffline(processor.createStream(48_000, 1), speech, 1, chunks);
+      const firstDiff = out.findIndex((x, i) => x !== reference[i]);
+      assert.equal(firstDiff, -1, `chunks ${chunks.join(',')}: first difference at ${firstDiff}`);
+    }
+  });
+
   it('a stereo stream processes each channel like a mono stream', () => {
     const mono = runOffline(processor.createStream(16000, 1), audio.subarray(0, 8000), 1, [160]);
     const stereo = new Float32Array(16000);
