@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { fetchModels, listInstalledModels, MODEL_NAMES } from '@quell/inference';
 import { CONFIG_EXIT_CODE, defaultLinkKeyDir, LINK_SECURITY_OPTIONS, listDevices, loadLocalKeyPair, LOCAL_KEY_FILE, parseConfig, QuellError } from '@quell/runtime';
 import { down, formatDeviceTable, up } from './devices/index.js';
 import { resolveJobs, UsageError } from './process/inputs.js';
@@ -65,10 +64,12 @@ if (STAGES.includes(subcommand as StageName)) {
   models
     .command('fetch')
     .description('copy models from the mirror folder (or download them) and verify their sha256')
-    .argument('[names...]', `models to fetch (default: all of ${MODEL_NAMES.join(', ')})`)
+    .argument('[names...]', 'models to fetch (default: all of them, as quell models list names them)')
     .option('--mirror <dir>', 'folder to copy from (default: ../shared/models, or $QUELL_MODEL_MIRROR)')
     .action(async (names: string[], opts: { mirror?: string }) => {
       try {
+        // Loaded here, not at start: ONNX Runtime costs every other command (quell process included) ~60 ms to load.
+        const { fetchModels, MODEL_NAMES } = await import('@quell/inference');
         for (const fetched of await fetchModels(names.length > 0 ? names : MODEL_NAMES, { mirrorDir: opts.mirror ?? process.env.QUELL_MODEL_MIRROR })) {
           process.stdout.write(`${fetched.name}: ${fetched.dir}\n`);
         }
@@ -80,6 +81,7 @@ if (STAGES.includes(subcommand as StageName)) {
     .command('list')
     .description('show which models are installed')
     .action(async () => {
+      const { listInstalledModels, MODEL_NAMES } = await import('@quell/inference');
       const installed = new Set(await listInstalledModels());
       for (const name of MODEL_NAMES) process.stdout.write(`${name.padEnd(16)} ${installed.has(name) ? 'installed' : "missing (run 'quell models fetch')"}\n`);
     });
