@@ -136,8 +136,8 @@ interface PipelineOutcome {
 }
 
 /**
- * Runs the three stages as real child processes linked over Unix sockets in
- * a private work folder, streams every input through them (each file its own stream), and writes
+ * Runs the three stages as real child processes on free loopback ports,
+ * streams every input through them (each file its own stream), and writes
  * the outputs aligned with the inputs. `jobs` pipelines run at once (each its
  * own three stages, started once for all its files), the inputs split
  * between them by length.
@@ -224,12 +224,8 @@ export async function processFiles(jobs: FileJob[], options: ProcessOptions): Pr
 async function runPipeline(inputs: Input[], chunkMs: number, options: ProcessOptions, progress: ProgressReporter, abort: AbortSignal): Promise<PipelineOutcome> {
   const workDir = await mkdtemp(join(tmpdir(), 'quell-process-'));
   const quietLogs = ['--log-level', 'warn', '--metrics-port', '0'];
-  // Unix sockets in the work folder: their names are known before any stage binds, so the three stages start
-  // at once (inference loads its model meanwhile) instead of inference after the others have bound free ports.
-  const playbackEndpoint = `ipc://${join(workDir, 'playback')}`;
-  const controlEndpoint = `ipc://${join(workDir, 'control')}`;
   const playback = new StageProcess('playback', [
-    '--endpoint', playbackEndpoint,
+    '--endpoint', 'tcp://127.0.0.1:*',
     '--sink', 'file',
     '--output', join(workDir, 'stream-{stream}.wav'),
     '--stream-idle-timeout-s', '3',
@@ -240,21 +236,11 @@ async function runPipeline(inputs: Input[], chunkMs: number, options: ProcessOpt
     '--files', JSON.stringify(inputs.map((i) => i.job.input)),
     '--pace', options.fast ? 'fast' : 'realtime',
     '--chunk-ms', String(chunkMs),
-    '--control', controlEndpoint,
+    '--control', 'tcp://127.0.0.1:*',
     '--stream-id', String(FIRST_STREAM_ID),
     ...quietLogs,
   ]);
-  const inference = new StageProcess('inference', [
-    '--model', options.model,
-    '--control', controlEndpoint,
-    '--output-endpoint', playbackEndpoint,
-    '--backpressure', options.fast ? 'block' : 'drop',
-    ...quietLogs,
-    ...(options.inferenceArgs ?? []),
-  ]);
-  // Awaited once the others are ready; when they fail first it is only stopped.
-  inference.ready.catch(() => undefined);
-  const stages: StageProcess[] = [playback, capture, inference];
+  const stages: StageProcess[] = [playback, capture];
   const ended = new Map<number, StreamEnd>();
   // Stream FIRST_STREAM_ID + k carries inputs[k].
   const inputOf = (streamId: number): Input | undefined => inputs[streamId - FIRST_STREAM_ID];
@@ -265,6 +251,15 @@ async function runPipeline(inputs: Input[], chunkMs: number, options: ProcessOpt
   aborted.catch(() => undefined);
   try {
     const [playbackInfo, captureInfo] = await Promise.race([Promise.all([playback.ready, capture.ready]), aborted]);
+    const inference = new StageProcess('inference', [
+      '--model', options.model,
+      '--control', String(captureInfo.control),
+      '--output-endpoint', String(playbackInfo.endpoint),
+      '--backpressure', options.fast ? 'block' : 'drop',
+      ...quietLogs,
+      ...(options.inferenceArgs ?? []),
+    ]);
+    stages.push(inference);
     await Promise.race([inference.ready, aborted]);
     const readyMs = performance.now();
     const allEnded = new Promise<void>((resolve) => {
