@@ -11,8 +11,15 @@
  * Variants:
  * - `quell`: capture (device) → inference (passthrough) → playback (device), default targets.
  * - `module-loopback`: `pactl load-module module-loopback latency_msec=10` between the same sinks.
+ * Sound server: QUELL_BENCH_SERVER=pulseaudio (default: the daemon of scripts/pulse-up.sh) or `pipewire`: a private
+ * headless PipeWire + WirePlumber + pipewire-pulse (packages/runtime/src/testing/pipewire-env.ts) with its own null
+ * sinks, which Quell reaches the same way (ALSA 'pulse' → libpulse → pipewire-pulse). There `module-loopback` is
+ * PipeWire's own loopback (pipewire-pulse loads libpipewire-module-loopback for it), the yardstick on that server,
+ * and a further variant `pw-loopback` runs the same module as PipeWire's native client (`pw-loopback --latency 10`,
+ * capturing the first sink's monitor), without the PulseAudio layer.
  * Output fields (all ms):
- * - clicks: clicks matched; p50_ms / p99_ms / max_ms: device-to-device latency;
+ * - clicks: clicks matched; p50_ms / p99_ms / max_ms: device-to-device latency (within ±1 ms or so: the two
+ *   recorders' time stamps are estimates, so a 0 ms path may read slightly negative);
  * - Quell's break-down (means over the run, from the stages' /metrics): capture_chunking_ms (half a chunk: a
  *   sound waits on average half a chunk for its chunk to complete), capture_callback_to_send_ms (device callback
  *   to send queue), transport_inference_jitter_ms (send to jitter-buffer read: both ZeroMQ hops, the model and
@@ -24,13 +31,14 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LATENCY_MODES, scrapeMetrics, sumSamples, writeWav, type MetricSample } from '@quell/runtime';
-import { ensureTestPulse, pactl, recordSource } from '@quell/runtime/testing';
+import { createTestPipeWire, ensureTestPulse, pactl, recordSource, type TestPipeWire } from '@quell/runtime/testing';
 import { percentiles, printTable, writeResult } from '../lib/results.js';
 
 const RATE_HZ = 48_000;
 const CHUNK_MS = 10;
 const CLICK_EVERY_MS = 700;
 const CLICKS = 40;
+const STAMP_TOLERANCE_MS = 5;
 const SINK_IN = `quell_bench_${process.pid}_in`;
 const SINK_OUT = `quell_bench_${process.pid}_out`;
 
@@ -69,7 +77,9 @@ async function measure(wavPath: string): Promise<number[]> {
   const outs = onsetsMs(recOut, output.startMs);
   const latencies: number[] = [];
   for (const t of ins) {
-    const next = outs.find((o) => o > t && o < t + CLICK_EVERY_MS);
+    // PipeWire's native loopback moves a click within one graph cycle (0 ms), and the two recorders' time stamps
+    // agree only to a few ms: an output onset up to STAMP_TOLERANCE_MS before the input's is that click.
+    const next = outs.find((o) => o > t - STAMP_TOLERANCE_MS && o < t + CLICK_EVERY_MS - STAMP_TOLERANCE_MS);
     if (next !== undefined) latencies.push(next - t);
   }
   return latencies;
@@ -84,7 +94,17 @@ function mean(samples: MetricSample[], name: string): number {
 type PipelineHelpers = typeof import('../../test/dist/helpers/pipeline.js');
 const { startPipeline, tempDir } = (await import(new URL('../../../test/dist/helpers/pipeline.js', import.meta.url).href)) as PipelineHelpers;
 
-await ensureTestPulse();
+const SERVERS = ['pulseaudio', 'pipewire'] as const;
+const server = (process.env.QUELL_BENCH_SERVER ?? 'pulseaudio') as (typeof SERVERS)[number];
+if (!SERVERS.includes(server)) throw new TypeError(`QUELL_BENCH_SERVER must be one of ${SERVERS.join(', ')}, not ${server}`);
+let pipewire: TestPipeWire | undefined;
+if (server === 'pipewire') {
+  pipewire = await createTestPipeWire({ rateHz: RATE_HZ });
+  // pactl, paplay, parec and the stages are children of this process and reach PipeWire through its env.
+  Object.assign(process.env, pipewire.env);
+} else {
+  await ensureTestPulse();
+}
 const modules: string[] = [];
 for (const name of [SINK_IN, SINK_OUT]) {
   modules.push((await pactl('load-module', 'module-null-sink', `sink_name=${name}`, `rate=${RATE_HZ}`, 'format=float32le', 'channels=2')).trim());
@@ -98,7 +118,8 @@ const rows: Record<string, string | number>[] = [];
 const VARIANTS: Record<string, { capture: string[]; playback: string[]; env?: Record<string, string> }> = Object.fromEntries(
   LATENCY_MODES.map((mode) => [`latency=${mode}`, { capture: ['--latency', mode], playback: ['--latency', mode] }]),
 );
-const picked = process.env.QUELL_BENCH_VARIANTS?.split(',') ?? [...Object.keys(VARIANTS), 'module-loopback'];
+const FLOORS = server === 'pipewire' ? ['module-loopback', 'pw-loopback'] : ['module-loopback'];
+const picked = process.env.QUELL_BENCH_VARIANTS?.split(',') ?? [...Object.keys(VARIANTS), ...FLOORS];
 try {
   for (const name of picked.filter((n) => n in VARIANTS)) {
     const variant = VARIANTS[name];
@@ -153,14 +174,29 @@ try {
     await pactl('unload-module', loopback).catch(() => undefined);
   }
   }
+  // PipeWire's loopback as a native PipeWire client: the floor without the PulseAudio protocol in between.
+  if (pipewire && picked.includes('pw-loopback')) {
+    const loopback = spawn('pw-loopback', ['--latency', '10', '--capture-props', `target.object=${SINK_IN} stream.capture.sink=true`, '--playback-props', `target.object=${SINK_OUT}`], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => loopback.on('close', resolve));
+    loopback.on('error', (err) => console.error(`pw-loopback: ${err.message}`));
+    try {
+      await sleep(3000);
+      const lat = percentiles(await measure(wavPath));
+      rows.push({ variant: 'pw-loopback', clicks: lat.count, p50_ms: lat.p50, p99_ms: lat.p99, max_ms: lat.max });
+    } finally {
+      loopback.kill('SIGTERM');
+      await exited;
+    }
+  }
 } finally {
   for (const id of modules) await pactl('unload-module', id).catch(() => undefined);
+  await pipewire?.close();
 }
 printTable(
-  'device latency: sink monitor → Quell (passthrough) → sink, vs module-loopback',
+  `device latency on ${pipewire?.serverName ?? 'PulseAudio'}: sink monitor → Quell (passthrough) → sink, vs module-loopback`,
   rows.map((r) => ({ variant: r.variant, clicks: r.clicks, p50_ms: r.p50_ms, p99_ms: r.p99_ms, max_ms: r.max_ms })),
 );
-printTable('Quell break-down (means, ms)', rows.filter((r) => r.variant !== 'module-loopback').map(({ clicks: _c, p99_ms: _p, max_ms: _m, ...rest }) => rest));
+printTable('Quell break-down (means, ms)', rows.filter((r) => !String(r.variant).endsWith('loopback')).map(({ clicks: _c, p99_ms: _p, max_ms: _m, ...rest }) => rest));
 console.log(
-  `\nwrote ${writeResult('device-latency', { sampleRateHz: RATE_HZ, chunkMs: CHUNK_MS, clicks: CLICKS, clickEveryMs: CLICK_EVERY_MS, audio: 'PulseAudio null sinks via ALSA pulse (PortAudio)', loopbackLatencyMs: 10 }, { variants: rows })}`,
+  `\nwrote ${writeResult('device-latency', { sampleRateHz: RATE_HZ, chunkMs: CHUNK_MS, clicks: CLICKS, clickEveryMs: CLICK_EVERY_MS, audio: `${pipewire ? `PipeWire null sinks (${pipewire.serverName})` : 'PulseAudio null sinks'} via ALSA pulse (PortAudio)`, server, loopbackLatencyMs: 10 }, { variants: rows })}`,
 );

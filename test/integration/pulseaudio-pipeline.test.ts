@@ -5,7 +5,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { sumSamples, writeWav } from '@quell/runtime';
-import { alignedNcc, ensureTestPulse, makeTones, nccAt, pactl, recordSource } from '@quell/runtime/testing';
+import { alignedNcc, ensureTestPulse, makeTones, pactl, recordSource } from '@quell/runtime/testing';
+import { segmentNcc, waitForPlayback, waitForSettled } from '../helpers/device-pipeline.js';
 import { startPipeline, tempDir, type RunningPipeline } from '../helpers/pipeline.js';
 import { freePort } from '../helpers/ports.js';
 import { maxStep } from '../helpers/signals.js';
@@ -22,24 +23,6 @@ const HOST_STALL_RESOLUTION_MS = 10;
 const HOST_STALL_MS = 40;
 
 /**
- * NCC after aligning each 250 ms segment on its own (within ±5 ms of the whole-signal lag): drift correction
- * time-stretches by up to a few hundred ppm, which shifts a 2 s signal by a fraction of a millisecond along its
- * length and would blur one global alignment although every part of the signal is intact.
- * @returns the lowest segment NCC
- */
-function segmentNcc(reference: Float32Array, recorded: Float32Array, lagFrames: number): number {
-  const segment = RATE_HZ / 4;
-  let worst = 1;
-  for (let start = 0; start + segment <= reference.length; start += segment) {
-    const part = reference.subarray(start, start + segment);
-    let best = -1;
-    for (let lag = lagFrames - 240; lag <= lagFrames + 240; lag++) best = Math.max(best, nccAt(part, recorded, lag + start));
-    worst = Math.min(worst, best);
-  }
-  return worst;
-}
-
-/**
  * Capture from this run's input sink's monitor → passthrough → playback on its output sink (through ALSA 'pulse').
  * Start a low-latency recorder on the input monitor first: an idle null sink otherwise renders up to 2 s
  * ahead and hands its monitor's recorders that audio in bursts (and a 2 s stall when a player connects and it
@@ -54,26 +37,6 @@ function startDevicePipeline(playbackArgs: string[] = []): Promise<RunningPipeli
     inference: ['--model', 'passthrough', priority],
     playback: ['--sink', 'device', '--device', 'pulse', priority, ...playbackArgs],
   });
-}
-
-/** Waits until the drift corrector holds its level at target with a ratio near 1 (or 30 s pass). */
-async function waitForSettled(p: RunningPipeline): Promise<void> {
-  let calm = 0;
-  for (let i = 0; i < 150 && calm < 10; i++) {
-    await sleep(200);
-    const pb = await p.scrape('playback');
-    const errorS = metric(pb, 'quell_playback_device_buffer_level_seconds') - metric(pb, 'quell_playback_device_buffer_target_seconds');
-    calm = Math.abs(errorS) < 0.002 && Math.abs(metric(pb, 'quell_playback_drift_trim_ppm')) < 30 ? calm + 1 : 0;
-  }
-}
-
-async function waitForPlayback(p: RunningPipeline): Promise<void> {
-  // An idle null sink renders up to 2 s ahead, so capture's first frames may take that long.
-  for (let i = 0; i < 100; i++) {
-    if (sumSamples(await p.scrape('playback'), 'quell_playback_chunks_received_total') > 20) return;
-    await sleep(100);
-  }
-  assert.fail('no audio reached playback within 10 s');
 }
 
 function metric(samples: Awaited<ReturnType<RunningPipeline['scrape']>>, name: string): number {
@@ -113,7 +76,7 @@ describe('devices through PulseAudio', () => {
       await sleep(1000);
       const [recIn, recOut] = await Promise.all([input.stop(), output.stop()]);
       const { ncc: globalNcc, lagFrames } = alignedNcc(reference, recOut, 4800);
-      const ncc = segmentNcc(reference, recOut, lagFrames);
+      const ncc = segmentNcc(reference, recOut, lagFrames, RATE_HZ);
       const inAt = alignedNcc(reference, recIn, 4800);
       const latencyMs = output.startMs + (lagFrames / RATE_HZ) * 1000 - (input.startMs + (inAt.lagFrames / RATE_HZ) * 1000);
       const pb = await p.scrape('playback');
