@@ -36,14 +36,20 @@ function header(seq: number, end = false): FrameHeader {
   return { v: PROTOCOL_VERSION, stream: 7, seq, ts: seq * 4, captureTimeUs: Date.now() * 1000, sampleRateHz: 48_000, channelCount: 1, frameCount: 4, flags: end ? FrameFlags.END_OF_STREAM : 0, delayFrames: 0 };
 }
 
+/** A runner over the toy model whose output frames land in `sent`. */
+function toyRunner(): { runner: ModelRunner; model: ToyModel; metrics: InferenceMetrics; queue: SendQueue; sent: Buffer[][] } {
+  const sent: Buffer[][] = [];
+  const socket = { send: async (parts: Buffer[]) => void sent.push(parts) } as unknown as zmq.Writable;
+  const queue = new SendQueue(socket, 100);
+  const metrics = new InferenceMetrics(queue, 'toy', 'n');
+  const model = new ToyModel();
+  const runner = new ModelRunner(new StreamTable(model, metrics.streams), queue, metrics, createLogger('inference', 'silent'), true, new DropInjector(0));
+  return { runner, model, metrics, queue, sent };
+}
+
 describe('ModelRunner: numbers', () => {
   it('clips input to ±1, and a non-finite output drops that chunk, counts it and resets the stream, so later chunks come out clean', async () => {
-    const sent: Buffer[][] = [];
-    const socket = { send: async (parts: Buffer[]) => void sent.push(parts) } as unknown as zmq.Writable;
-    const queue = new SendQueue(socket, 100);
-    const metrics = new InferenceMetrics(queue, 'toy', 'n');
-    const model = new ToyModel();
-    const runner = new ModelRunner(new StreamTable(model, metrics.streams), queue, metrics, createLogger('inference', 'silent'), true, new DropInjector(0));
+    const { runner, model, metrics, queue, sent } = toyRunner();
     await runner.process(header(0), Float32Array.from([0.1, 0.2, 0.3, 0.4]));
     await runner.process(header(1), Float32Array.from([0.1, 1e30, -1e6, 0.4]));
     await runner.process(header(2), Float32Array.from([0.5, 0.5, 0.5, 0.5]));
@@ -60,11 +66,7 @@ describe('ModelRunner: numbers', () => {
   });
 
   it('a non-finite output on the last chunk still ends the stream, with silence', async () => {
-    const sent: Buffer[][] = [];
-    const socket = { send: async (parts: Buffer[]) => void sent.push(parts) } as unknown as zmq.Writable;
-    const queue = new SendQueue(socket, 100);
-    const metrics = new InferenceMetrics(queue, 'toy', 'n');
-    const runner = new ModelRunner(new StreamTable(new ToyModel(), metrics.streams), queue, metrics, createLogger('inference', 'silent'), true, new DropInjector(0));
+    const { runner, queue, sent } = toyRunner();
     await runner.process(header(0, true), Float32Array.from([1, 0, 0, 0]));
     await queue.drain(1000);
     await queue.close();
@@ -73,12 +75,7 @@ describe('ModelRunner: numbers', () => {
   });
 
   it('a chunk in another rate or channel count than its stream is refused and counted as format; the stream goes on with its state', async () => {
-    const sent: Buffer[][] = [];
-    const socket = { send: async (parts: Buffer[]) => void sent.push(parts) } as unknown as zmq.Writable;
-    const queue = new SendQueue(socket, 100);
-    const metrics = new InferenceMetrics(queue, 'toy', 'n');
-    const model = new ToyModel();
-    const runner = new ModelRunner(new StreamTable(model, metrics.streams), queue, metrics, createLogger('inference', 'silent'), true, new DropInjector(0));
+    const { runner, model, metrics, queue, sent } = toyRunner();
     await runner.process(header(0), Float32Array.from([0.1, 0.1, 0.1, 0.1]));
     await runner.process({ ...header(1), sampleRateHz: 16_000 }, Float32Array.from([0.2, 0.2, 0.2, 0.2]));
     await runner.process({ ...header(2), channelCount: 2, frameCount: 2 }, Float32Array.from([0.2, 0.2, 0.2, 0.2]));
