@@ -112,7 +112,7 @@ describe('devices through PulseAudio', () => {
     }
   });
 
-  it('runs 3 minutes in real time: no drops, no underruns after prefill, bounded buffer depth', { timeout: 300_000 }, async (t) => {
+  it('runs 3 minutes in real time: no drops, at most 1 underrun, bounded buffer depth', { timeout: 300_000 }, async (t) => {
     const durationS = Number(process.env.QUELL_TEST_LONG_RUN_S ?? 180);
     const input = recordSource(`${SINK_IN}.monitor`, RATE_HZ);
     const p = await startDevicePipeline();
@@ -157,7 +157,10 @@ describe('devices through PulseAudio', () => {
       // one, and the window after it (level and target settle back), is excused and reported, nothing else.
       const excused = windows.filter((w, i) => w.hostStallMs > 0 || (i > 0 && windows[i - 1].hostStallMs > 0));
       const judged = windows.filter((w) => !excused.includes(w));
-      const bad = judged.filter((w) => w.drops > 0 || w.underruns > 0 || w.overflows > 0 || w.levelMs >= 250 || w.depth > 25);
+      // Issue 17's goal for this run: 0 drops and at most 1 underrun in the 3 minutes (a stream's start is its most
+      // bursty moment); no overflow, a bounded level and depth.
+      const bad = judged.filter((w) => w.drops > 0 || w.overflows > 0 || w.levelMs >= 250 || w.depth > 25);
+      const underruns = judged.reduce((sum, w) => sum + w.underruns, 0);
       const [cap, pb] = await Promise.all([p.scrape('capture'), p.scrape('playback')]);
       const summary = {
         chunksSent: metric(cap, 'quell_capture_chunks_sent_total'),
@@ -173,7 +176,8 @@ describe('devices through PulseAudio', () => {
         excusedWindows: excused,
       };
       t.diagnostic(JSON.stringify(summary));
-      assert.deepEqual(bad, [], `windows with drops, underruns, device overflows, a level of 250 ms or more or over 25 chunks of jitter buffer and no stall of the machine: ${JSON.stringify(bad)}`);
+      assert.deepEqual(bad, [], `windows with drops, device overflows, a level of 250 ms or more or over 25 chunks of jitter buffer and no stall of the machine: ${JSON.stringify(bad)}`);
+      assert.ok(underruns <= 1, `${underruns} underruns in the judged windows: ${JSON.stringify(judged.filter((w) => w.underruns > 0))}`);
       assert.ok(excused.length <= 4, `the machine stalled in ${excused.length} of ${windows.length} windows: too few were judged (${JSON.stringify(excused)})`);
     } finally {
       runnerDelay.disable();

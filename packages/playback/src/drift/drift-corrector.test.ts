@@ -172,7 +172,7 @@ describe('DriftCorrector on a simulated clock', () => {
   });
 
   it('read() counts an underrun and pads with silence once the input runs dry', () => {
-    const corrector = new DriftCorrector({ sampleRateHz: RATE_HZ, channelCount: 2, chunkFrames: CHUNK_FRAMES, target: { minTargetS: 0.01, marginS: 0 } });
+    const corrector = new DriftCorrector({ sampleRateHz: RATE_HZ, channelCount: 2, chunkFrames: CHUNK_FRAMES, target: { minTargetS: 0.01, marginS: 0, startTargetS: 0 } });
     const chunk = new Float32Array(CHUNK_FRAMES * 2).fill(0.25);
     const out = new Float32Array(CHUNK_FRAMES * 2);
     for (let i = 0; i < 2; i++) {

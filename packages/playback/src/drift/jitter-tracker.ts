@@ -10,6 +10,12 @@ export interface JitterTrackerOptions {
   windowS?: number;
   /** How fast a remembered large spread is forgotten: its time constant, s. Default 60. */
   decayS?: number;
+  /**
+   * The target before the first jitter measurement (a stream's first two windows, ~4 s), s: arrivals are burstiest
+   * while the devices and connections start, so a low floor alone underran there. Default 0.03 (never below the
+   * floor).
+   */
+  startTargetS?: number;
 }
 
 /**
@@ -25,6 +31,7 @@ export class JitterTracker {
   readonly #marginS: number;
   readonly #windowS: number;
   readonly #decayS: number;
+  readonly #startTargetS: number;
   #windowStartS = Number.NaN;
   #min = Number.POSITIVE_INFINITY;
   #max = Number.NEGATIVE_INFINITY;
@@ -39,11 +46,12 @@ export class JitterTracker {
     this.#marginS = options.marginS ?? 0.02;
     this.#windowS = options.windowS ?? 2;
     this.#decayS = options.decayS ?? 60;
+    this.#startTargetS = options.startTargetS ?? 0.03;
     if (!(this.#minTargetS > 0 && this.#maxTargetS >= this.#minTargetS)) {
       throw new TypeError(`JitterTracker: need 0 < minTargetS <= maxTargetS, got ${this.#minTargetS}, ${this.#maxTargetS}`);
     }
     if (!(this.#marginS >= 0 && this.#windowS > 0 && this.#decayS > 0)) throw new TypeError('JitterTracker: marginS >= 0, windowS > 0, decayS > 0');
-    this.#targetS = this.#clamp(this.#marginS);
+    this.#targetS = this.#clamp(Math.max(this.#marginS, this.#startTargetS));
   }
 
   /** The measured arrival spread, s (largest recent window, decaying). */
@@ -91,7 +99,7 @@ export class JitterTracker {
     this.#min = Number.POSITIVE_INFINITY;
     this.#max = Number.NEGATIVE_INFINITY;
     this.#spreadS = 0;
-    this.#targetS = this.#clamp(this.#marginS);
+    this.#targetS = this.#clamp(Math.max(this.#marginS, this.#startTargetS));
   }
 
   #clamp(s: number): number {
