@@ -52,12 +52,20 @@ const REJECT_FIELD = Object.fromEntries(
   Object.entries(FRAME_HEADER_SCHEMA).map(([field, spec]) => [field, Object.freeze({ ok: false, reason: spec.reject, field })]),
 ) as Record<FrameHeaderField, RejectedFrame>;
 
+// The schema as an array, built once: decodeFrame runs per chunk and walks it by index (no for-in per frame).
+const HEADER_CHECKS = Object.entries(FRAME_HEADER_SCHEMA).map(([field, spec]) => ({
+  field,
+  check: spec.type.check,
+  optional: 'optional' in spec,
+  reject: REJECT_FIELD[field as FrameHeaderField],
+}));
+
 /** The first header field out of type or range, checked in {@link FRAME_HEADER_SCHEMA}'s order, or null. */
 function checkHeader(h: Record<string, unknown>): RejectedFrame | null {
-  for (const field in FRAME_HEADER_SCHEMA) {
-    const spec = FRAME_HEADER_SCHEMA[field as FrameHeaderField];
-    const value = h[field];
-    if (value === undefined ? !('optional' in spec) : !spec.type.check(value)) return REJECT_FIELD[field as FrameHeaderField];
+  for (let i = 0; i < HEADER_CHECKS.length; i++) {
+    const c = HEADER_CHECKS[i];
+    const value = h[c.field];
+    if (value === undefined ? !c.optional : !c.check(value)) return c.reject;
   }
   return null;
 }
