@@ -66,7 +66,7 @@ describe('MetricsServer: methods and load', () => {
     }
   });
 
-  it('a flood of scrapes renders at most once per interval, and every scrape gets the current text', async () => {
+  it('a flood of scrapes renders at most once per interval, paces each client to one answer per render, and never answers stale', async () => {
     const registry = new Registry();
     let renders = 0;
     registry.registerMetric(new Gauge({ name: 'x_renders', help: 'h', registers: [], collect() { this.set(++renders); } }));
@@ -77,20 +77,40 @@ describe('MetricsServer: methods and load', () => {
       let answered = 0;
       await Promise.all(
         Array.from({ length: 8 }, async () => {
+          let lastSeen = 0;
           while (performance.now() - started < 1000) {
             const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-            assert.match(text, /x_renders \d+/);
+            const seen = Number(/x_renders (\d+)/.exec(text)?.[1]);
+            // Asked after the last answer came, so the answer must come from a later render.
+            assert.ok(seen > lastSeen, `a stale answer: render ${seen} after render ${lastSeen}`);
+            lastSeen = seen;
             answered++;
           }
         }),
       );
       const seconds = (performance.now() - started) / 1000;
-      assert.ok(answered > 50, `only ${answered} answers`);
+      assert.ok(answered >= 8 * 5, `only ${answered} answers`);
       assert.ok(server.renderCount <= Math.ceil(seconds * 10) + 1, `${server.renderCount} renders for ${answered} scrapes in ${seconds.toFixed(2)} s`);
+      assert.ok(answered <= 8 * server.renderCount, `${answered} answers from ${server.renderCount} renders: a client was answered twice from one`);
       assert.equal(renders, server.renderCount);
     } finally {
       await server.close();
     }
+  });
+
+  it('close() ends a scrape that waits for the next render', async () => {
+    const server = new MetricsServer(new Registry(), 10_000);
+    const port = await server.listen('127.0.0.1', 0);
+    await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const waiting = fetch(`http://127.0.0.1:${port}/metrics`).then(
+      () => 'answered',
+      () => 'cut',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closedAt = performance.now();
+    await server.close();
+    assert.equal(await waiting, 'cut');
+    assert.ok(performance.now() - closedAt < 1000);
   });
 });
 

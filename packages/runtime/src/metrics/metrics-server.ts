@@ -8,15 +8,23 @@ import type { Registry } from 'prom-client';
  */
 const STOPPED_LINGER_MS = 250;
 
-/** A scrape within this long of the last render gets that render again (every request within it shares one). */
+/** Renders start at least this far apart; a scrape that arrives sooner waits for the next one (shared by all that wait). */
 export const METRICS_MIN_RENDER_INTERVAL_MS = 100;
+
+/** Open connections at most: with every answer paced, this bounds what a flood of scrapers costs the stage. */
+const MAX_CONNECTIONS = 64;
 
 /**
  * Serves `/metrics` (Prometheus text format) and `/healthz`, to GET and HEAD
  * only (anything else: 405). Port 0 picks a free port; `listen()` resolves
  * with the bound port. Rendering runs on the stage's only thread, beside the
  * audio, so it happens at most once per `minRenderIntervalMs` however many
- * scrapers ask: concurrent and close requests share one render.
+ * scrapers ask. Every answer is rendered after its request arrived (never
+ * stale); one that arrives within the interval waits for the next render,
+ * shared by all requests waiting for it. That paces each connection to one
+ * answer per interval, so a flood of scrapers costs the stage little
+ * (answering cached text at full speed still cost playback a third of a core
+ * and underran its clock on a 2-core machine).
  */
 export class MetricsServer {
   readonly #server: Server;
@@ -25,8 +33,10 @@ export class MetricsServer {
   #closed = false;
   #stoppedListening = false;
   #stoppedAtMs = 0;
-  #render: Promise<string> | null = null;
   #renderedAtMs = -Infinity;
+  /** The render that requests arriving now wait for, not started yet. */
+  #nextRender: Promise<string> | null = null;
+  #nextRenderTimer: NodeJS.Timeout | null = null;
   /** Renders of the registry so far (a flood of scrapes must not raise it beyond one per interval). */
   renderCount = 0;
 
@@ -62,24 +72,31 @@ export class MetricsServer {
     });
   }
 
-  /** The registry's text, rendered again only when the last render is older than the interval. */
+  /** The registry's text, rendered now or, within the interval since the last render, at its end. */
   #rendered(): Promise<string> {
-    const nowMs = performance.now();
-    if (this.#render && nowMs - this.#renderedAtMs < this.#minRenderIntervalMs) return this.#render;
-    this.#renderedAtMs = nowMs;
-    this.renderCount++;
-    const render = this.#registry.metrics();
-    this.#render = render;
-    // A failed render is not cached.
-    render.catch(() => {
-      if (this.#render === render) this.#render = null;
+    if (this.#nextRender) return this.#nextRender;
+    const waitMs = this.#renderedAtMs + this.#minRenderIntervalMs - performance.now();
+    if (waitMs <= 0) return this.#renderNow();
+    this.#nextRender = new Promise<string>((resolve, reject) => {
+      this.#nextRenderTimer = setTimeout(() => {
+        this.#nextRender = null;
+        this.#nextRenderTimer = null;
+        this.#renderNow().then(resolve, reject);
+      }, waitMs);
     });
-    return render;
+    return this.#nextRender;
+  }
+
+  #renderNow(): Promise<string> {
+    this.#renderedAtMs = performance.now();
+    this.renderCount++;
+    return this.#registry.metrics();
   }
 
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
+      this.#server.maxConnections = MAX_CONNECTIONS;
       this.#server.listen(port, host, () => {
         this.#server.off('error', reject);
         resolve((this.#server.address() as AddressInfo).port);
@@ -109,6 +126,7 @@ export class MetricsServer {
       const lingerMs = this.#stoppedAtMs + STOPPED_LINGER_MS - performance.now();
       if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
     }
+    if (this.#nextRenderTimer) clearTimeout(this.#nextRenderTimer);
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
