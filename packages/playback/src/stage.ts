@@ -1,12 +1,11 @@
 import { decodeFrame, FrameFlags, Pacer, realTimeClock, type FrameHeader, type PacerClock } from '@quell/protocol';
 import { attach, createLinkSecurity, createPullSocket, deviceBufferFrames, LATENCY_PRESETS, loopFailure, MetricsServer, receiveMessages, RejectedFrameLog, notifyParent, quiet, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { PlaybackConfig } from './config.js';
-import { DevicePlayout } from './drift/device-playout.js';
-import { StreamPlayout, type StreamSummary } from './jitter/stream-playout.js';
+import { DevicePlayout } from './playout/device-playout.js';
+import { StreamPlayout, type StreamSummary } from './playout/stream-playout.js';
 import { PlaybackMetrics } from './metrics.js';
-import type { ChunkSink } from './sinks/chunk-sink.js';
 import { createSink } from './sinks/create-sink.js';
-import { StreamAdmission } from './streams/stream-admission.js';
+import { StreamAdmission } from './playout/stream-admission.js';
 
 /** A clocked stream's first chunk must last this long: its clock ticks once per chunk. */
 const MIN_CLOCKED_CHUNK_S = 0.001;
@@ -123,23 +122,23 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
 
   async function openStream(h: FrameHeader): Promise<StreamPlayout> {
     const fadeFrames = Math.round((config.fadeMs / 1000) * h.sampleRateHz);
+    const format = { streamId: h.stream, sampleRateHz: h.sampleRateHz, channelCount: h.channelCount, fadeFrames, metrics };
     let stream: StreamPlayout;
-    let sink: ChunkSink;
     if (devicePlayout) {
+      devicePlayout.assertPlayable(h.sampleRateHz, h.channelCount);
       // One stream plays on the device at a time: a new one takes over only from a stream gone quiet (deviceBusy).
       for (const old of [...streams.values()]) await finish(old);
       const chunkFrames = Math.max(1, h.frameCount);
       // Start playing once the jitter buffer holds the smallest target; the drift corrector takes it from there.
       const prefillChunks = Math.max(config.prefillChunks, Math.ceil((targetMinMs / 1000) * h.sampleRateHz / chunkFrames));
-      sink = devicePlayout.openSink(h.sampleRateHz, h.channelCount, chunkFrames);
-      stream = new StreamPlayout(h.stream, h.sampleRateHz, h.channelCount, sink, { ...config, prefillChunks }, fadeFrames, metrics);
-      devicePlayout.play(stream, sink);
+      stream = new StreamPlayout({ ...format, destination: devicePlayout.destination, options: { ...config, prefillChunks } });
+      devicePlayout.play(stream, chunkFrames);
     } else {
-      sink = await createSink(config, h.stream, h.sampleRateHz, h.channelCount, h.delayFrames);
-      stream = new StreamPlayout(h.stream, h.sampleRateHz, h.channelCount, sink, config, fadeFrames, metrics);
+      const sink = await createSink(config, h.stream, h.sampleRateHz, h.channelCount, h.delayFrames);
+      stream = new StreamPlayout({ ...format, sink, options: config });
     }
     streams.set(h.stream, stream);
-    log.info({ streamId: h.stream, sampleRateHz: h.sampleRateHz, channelCount: h.channelCount, destination: sink.destination }, 'stream started');
+    log.info({ streamId: h.stream, sampleRateHz: h.sampleRateHz, channelCount: h.channelCount, destination: stream.destination }, 'stream started');
     if (clocked) {
       const loop = runClock(stream, Math.max(1, h.frameCount));
       clockLoops.add(loop);

@@ -1,5 +1,5 @@
 import { FractionalResampler } from './fractional-resampler.js';
-import { JitterTracker, type JitterTrackerOptions } from './jitter-tracker.js';
+import { JitterTracker, type JitterTrackerOptions } from '../jitter/jitter-tracker.js';
 import { LevelController, type LevelControllerOptions } from './level-controller.js';
 
 export interface DriftCorrectorOptions {

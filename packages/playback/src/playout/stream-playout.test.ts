@@ -10,7 +10,7 @@ function playout(clock: 'realtime' | 'arrival'): { stream: StreamPlayout; metric
   const config = parsePlaybackConfig({}, ['--sink', clock === 'realtime' ? 'null' : 'file', '--clock', clock === 'realtime' ? 'realtime' : 'auto', '--prefill-chunks', '1']);
   const metrics = new PlaybackMetrics({ depth: 0, streamCount: 0 }, config.prefillChunks);
   const sink = new NullSink(1);
-  return { stream: new StreamPlayout(42, 48_000, 1, sink, config, 480, metrics), metrics, sink };
+  return { stream: new StreamPlayout({ streamId: 42, sampleRateHz: 48_000, channelCount: 1, sink, options: config, fadeFrames: 480, metrics }), metrics, sink };
 }
 
 const handover = { from: 'A', to: 'B', atSeq: 10, fadeChunks: 5 };
@@ -45,5 +45,26 @@ describe('StreamPlayout: copies of one chunk with different lengths', () => {
     stream.drainReady();
     assert.equal(sink.framesWritten, 960);
     assert.equal(metrics.crossfades, 0);
+  });
+});
+
+describe('StreamPlayout pulled by the device (no sink)', () => {
+  it('pullClocked returns each period played: nothing while prefilling, the chunks, then a concealed period (an underrun, counted)', () => {
+    const config = parsePlaybackConfig({}, ['--sink', 'device', '--prefill-chunks', '2']);
+    const metrics = new PlaybackMetrics({ depth: 0, streamCount: 0 }, config.prefillChunks);
+    const stream = new StreamPlayout({ streamId: 42, sampleRateHz: 48_000, channelCount: 1, destination: 'test device', options: config, fadeFrames: 48, metrics });
+    const chunk = (seq: number): FrameHeader => ({ v: PROTOCOL_VERSION, stream: 42, seq, ts: seq * 480, captureTimeUs: now(), sampleRateHz: 48_000, channelCount: 1, frameCount: 480, flags: 0, delayFrames: 0 });
+    stream.receive(chunk(0), new Float32Array(480).fill(0.25));
+    assert.equal(stream.pullClocked(), null, 'one chunk of two to prefill: nothing played');
+    stream.receive(chunk(1), new Float32Array(480).fill(0.5));
+    assert.equal(stream.pullClocked()?.[240], 0.25);
+    assert.equal(stream.pullClocked()?.[240], 0.5);
+    const concealed = stream.pullClocked();
+    assert.equal(concealed?.length, 480, 'the missing period is concealed, one chunk long');
+    assert.equal(concealed?.[479], 0, 'faded to silence');
+    assert.equal(metrics.underruns, 1);
+    assert.equal(stream.summary().chunksPlayed, 3);
+    assert.equal(stream.summary().destination, 'test device');
+    assert.throws(() => stream.tick(), /no sink/);
   });
 });

@@ -3,9 +3,9 @@ import { HandoverMixer } from '../handover/handover-mixer.js';
 import { LatencySketch } from '@quell/runtime';
 import type { PlaybackDropReason, PlaybackMetrics, PlaybackStreamCounts } from '../metrics.js';
 import type { ChunkSink } from '../sinks/chunk-sink.js';
-import { Concealer } from './concealer.js';
-import { DryConcealer } from './dry-concealer.js';
-import { JitterBuffer, type BufferedChunk, type JitterBufferOptions, type ReadStatus, type WriteStatus } from './jitter-buffer.js';
+import { Concealer } from '../conceal/concealer.js';
+import { DryConcealer } from '../conceal/dry-concealer.js';
+import { JitterBuffer, type BufferedChunk, type JitterBufferOptions, type ReadStatus, type WriteStatus } from '../jitter/jitter-buffer.js';
 
 /** What a finished stream reports (to logs and to `quell process`). */
 export interface StreamSummary {
@@ -39,20 +39,38 @@ export interface PlayoutOptions extends JitterBufferOptions {
   conceal?: string;
 }
 
+/** What a StreamPlayout is made of. */
+export interface StreamPlayoutInit {
+  streamId: number;
+  sampleRateHz: number;
+  channelCount: number;
+  /**
+   * Where `drainReady()` and `tick()` write (file and null sinks). Without one the stream is pulled
+   * (`pullClocked()`, the device) and `destination` names where its audio goes.
+   */
+  sink?: ChunkSink;
+  destination?: string;
+  options: PlayoutOptions;
+  fadeFrames: number;
+  metrics: PlaybackMetrics;
+}
+
 /**
- * One stream in playback: jitter buffer → concealer → sink. Reads are driven
- * either by arrivals (`drainReady`) or by a playout clock (`tick`).
+ * One stream in playback: jitter buffer → concealer → out. Reads are driven
+ * by arrivals (`drainReady`, into the sink), by a playout clock (`tick`, into
+ * the sink) or by the device pulling (`pullClocked`, no sink).
  */
 export class StreamPlayout {
   readonly streamId: number;
   readonly sampleRateHz: number;
   readonly channelCount: number;
+  readonly destination: string;
   readonly jitter: JitterBuffer;
   readonly #concealer: Concealer;
   /** Set with --conceal dry. */
   readonly #dry: DryConcealer | null;
   readonly #handover: HandoverMixer;
-  readonly #sink: ChunkSink;
+  readonly #sink: ChunkSink | null;
   readonly #metrics: PlaybackMetrics;
   readonly #counts: PlaybackStreamCounts;
   readonly #latency = new LatencySketch();
@@ -69,29 +87,31 @@ export class StreamPlayout {
   readonly #prefillChunks: number;
   #lastReceiveMs = -1;
 
-  constructor(streamId: number, sampleRateHz: number, channelCount: number, sink: ChunkSink, jitterOptions: PlayoutOptions, fadeFrames: number, metrics: PlaybackMetrics) {
+  constructor(init: StreamPlayoutInit) {
+    const { streamId, channelCount, options, fadeFrames, metrics } = init;
     this.streamId = streamId;
-    this.sampleRateHz = sampleRateHz;
+    this.sampleRateHz = init.sampleRateHz;
     this.channelCount = channelCount;
-    this.jitter = new JitterBuffer(jitterOptions);
+    this.#sink = init.sink ?? null;
+    this.destination = init.sink?.destination ?? init.destination ?? '';
+    this.jitter = new JitterBuffer(options);
     this.#concealer = new Concealer(channelCount, fadeFrames);
-    this.#dry = jitterOptions.conceal === 'dry' ? new DryConcealer(this.#concealer, channelCount, fadeFrames, 2 * jitterOptions.capacityChunks) : null;
-    this.#handover = new HandoverMixer(channelCount, jitterOptions.capacityChunks);
+    this.#dry = options.conceal === 'dry' ? new DryConcealer(this.#concealer, channelCount, fadeFrames, 2 * options.capacityChunks) : null;
+    this.#handover = new HandoverMixer(channelCount, options.capacityChunks);
     // Arrival-driven playout waits for the second copy of a hand-over chunk (clocked playout takes what is there).
-    this.jitter.setHold((seq) => this.#handover.waitsFor(seq), Math.max(jitterOptions.reorderWindowChunks, Math.floor(jitterOptions.capacityChunks / 2)));
-    this.#sink = sink;
+    this.jitter.setHold((seq) => this.#handover.waitsFor(seq), Math.max(options.reorderWindowChunks, Math.floor(options.capacityChunks / 2)));
     this.#metrics = metrics;
     this.#counts = metrics.streams.open(streamId);
     this.#counts.jitter = this.jitter;
-    this.#counts.targetChunks = jitterOptions.prefillChunks;
+    this.#counts.targetChunks = options.prefillChunks;
     // An arrival-driven file sink writes whatever comes, whenever: lateness does not make it play late.
-    const clocked = jitterOptions.sink === 'device' || jitterOptions.clock === 'realtime' || (jitterOptions.clock === 'auto' && jitterOptions.sink !== 'file');
+    const clocked = options.sink === 'device' || options.clock === 'realtime' || (options.clock === 'auto' && options.sink !== 'file');
     // The device sink's drift corrector holds its own level and discards bursts; stale drops on top of it
     // destabilised the level under load (pulseaudio-pipeline 3-minute test), so they apply only to the other clocked sinks
     // (null, or a file under --clock realtime).
-    this.#maxLatencyUs = clocked && jitterOptions.sink !== 'device' ? (jitterOptions.maxLatencyMs ?? 0) * 1000 : 0;
-    this.#stallThresholdMs = jitterOptions.stallThresholdMs ?? 0;
-    this.#prefillChunks = jitterOptions.prefillChunks;
+    this.#maxLatencyUs = clocked && options.sink !== 'device' ? (options.maxLatencyMs ?? 0) * 1000 : 0;
+    this.#stallThresholdMs = options.stallThresholdMs ?? 0;
+    this.#prefillChunks = options.prefillChunks;
   }
 
   get finished(): boolean {
@@ -158,25 +178,36 @@ export class StreamPlayout {
 
   /** The sink's back-pressure (a file sink behind its disk): a promise to await before taking more input, or null. */
   sinkBacklog(): Promise<void> | null {
-    return this.#sink.backlog?.() ?? null;
+    return this.#sink?.backlog?.() ?? null;
   }
 
-  /** Arrival-driven: plays everything that is ready. */
+  /** Arrival-driven: plays everything that is ready into the sink. */
   drainReady(): void {
     for (;;) {
       const { status, chunk } = this.jitter.readReady();
       if (status === 'wait') return;
-      this.#emit(status, chunk);
+      const out = this.#play(status, chunk);
+      if (out) this.#write(out);
     }
   }
 
-  /** Clock-driven: plays one chunk period. */
+  /** Clock-driven: plays one chunk period into the sink. */
   tick(): void {
-    const { status, chunk } = this.jitter.readClocked();
-    if (status !== 'prefilling') this.#emit(status, chunk);
+    const out = this.pullClocked();
+    if (out) this.#write(out);
   }
 
-  #emit(status: ReadStatus, chunk: BufferedChunk | null): void {
+  /**
+   * Clock-driven, pulled: plays one chunk period and returns its interleaved samples (the chunk, or its
+   * concealment), valid until the next read; null when the period played nothing (still prefilling).
+   */
+  pullClocked(): Float32Array | null {
+    const { status, chunk } = this.jitter.readClocked();
+    return status === 'prefilling' ? null : this.#play(status, chunk);
+  }
+
+  /** The samples of one read: the chunk, or what conceals it; null when there is nothing to play yet. */
+  #play(status: ReadStatus, chunk: BufferedChunk | null): Float32Array | null {
     if (status === 'ok' && chunk && this.#maxLatencyUs > 0 && !chunk.endOfStream) {
       const latencyUs = wallClockUs() - chunk.captureTimeUs;
       if (latencyUs > this.#maxLatencyUs) {
@@ -196,17 +227,17 @@ export class StreamPlayout {
       const out = this.#scratchFor(chunk.frameCount);
       if (this.#dry) this.#dry.play(chunk.seq, chunk.samples, chunk.delayFrames, out);
       else this.#concealer.play(chunk.samples, out);
-      this.#write(out, chunk.frameCount);
+      this.#countPlayed(chunk.frameCount);
       this.#counts.framesWritten += chunk.frameCount;
       const latencyS = (wallClockUs() - chunk.captureTimeUs) / 1e6;
       this.#latency.record(latencyS);
       this.#metrics.latency.record(latencyS);
       this.#counts.latency.record(latencyS);
       this.#starved = false;
-      return;
+      return out;
     }
     const frames = this.jitter.concealFrames;
-    if (frames === 0) return;
+    if (frames === 0) return null;
     if (status === 'underrun') this.#countUnderrun();
     else {
       this.#gaps++;
@@ -218,7 +249,8 @@ export class StreamPlayout {
     // The missing chunk: the one taken and found stale, else the one the read just skipped.
     if (!this.#dry) this.#concealer.conceal(out);
     else if (this.#dry.conceal(chunk?.seq ?? seqAdd(this.jitter.nextSeq, -1), out)) this.#metrics.dryConcealed++;
-    this.#write(out, frames);
+    this.#countPlayed(frames);
+    return out;
   }
 
   /**
@@ -260,10 +292,15 @@ export class StreamPlayout {
     return this.#scratch.subarray(0, needed);
   }
 
-  #write(out: Float32Array, frames: number): void {
-    const errorsBefore = this.#sink.errorCount;
-    this.#sink.write(out);
-    this.#metrics.sinkErrors += this.#sink.errorCount - errorsBefore;
+  #write(out: Float32Array): void {
+    const sink = this.#sink;
+    if (!sink) throw new Error(`stream ${this.streamId} has no sink: it is pulled (pullClocked)`);
+    const errorsBefore = sink.errorCount;
+    sink.write(out);
+    this.#metrics.sinkErrors += sink.errorCount - errorsBefore;
+  }
+
+  #countPlayed(frames: number): void {
     this.#framesPlayed += frames;
     this.#chunksPlayed++;
     this.#metrics.chunksPlayed++;
@@ -274,7 +311,7 @@ export class StreamPlayout {
   summary(): StreamSummary {
     return {
       streamId: this.streamId,
-      destination: this.#sink.destination,
+      destination: this.destination,
       sampleRateHz: this.sampleRateHz,
       channelCount: this.channelCount,
       framesPlayed: this.#framesPlayed,
@@ -294,6 +331,6 @@ export class StreamPlayout {
       this.#counts.jitter = null;
       this.#metrics.streams.end(this.streamId);
     }
-    return this.#sink.close();
+    return this.#sink?.close() ?? Promise.resolve();
   }
 }

@@ -1,19 +1,18 @@
 import { monotonicNs } from '@quell/protocol';
 import { AudioDeviceError, ReopenBackoff, type DeviceSpec, type Logger } from '@quell/runtime';
 import type { DeviceMetricsView } from '../metrics.js';
-import type { ChunkSink } from '../sinks/chunk-sink.js';
+import { DriftCorrector } from '../drift/drift-corrector.js';
+import type { LevelControllerOptions } from '../drift/level-controller.js';
+import type { JitterTrackerOptions } from '../jitter/jitter-tracker.js';
 import { DeviceSink, type DeviceSinkOptions } from '../sinks/device-sink.js';
-import { DriftCorrector } from './drift-corrector.js';
-import type { JitterTrackerOptions } from './jitter-tracker.js';
-import type { LevelControllerOptions } from './level-controller.js';
 
 /** What DevicePlayout needs of one stream's playout (StreamPlayout): a clocked read and its buffer depth. */
 export interface DeviceStream {
   readonly streamId: number;
   readonly sampleRateHz: number;
   readonly channelCount: number;
-  /** Plays one chunk period from the jitter buffer into the stream's sink (concealing if needed). */
-  tick(): void;
+  /** Plays one chunk period from the jitter buffer (concealing if needed) and returns it; null if it played nothing. */
+  pullClocked(): Float32Array | null;
   /** Frames held in the jitter buffer. */
   readonly heldFrames: number;
   /** True when a tick with the jitter buffer empty would play the dry signal (--conceal dry), not silence. */
@@ -42,9 +41,9 @@ export interface DevicePlayoutOptions {
 }
 
 /**
- * playback's device side: one output device, clocked by the device. Every time the device takes a block,
- * `DeviceSink` calls back here; the current stream's jitter buffer is ticked as the resampler needs input, and
- * one block is pulled through the stream's DriftCorrector into the device queue, so the queue stays at one
+ * playback's device side: one output device, clocked by the device, pulling. Every time the device takes a
+ * block, `DeviceSink` calls back here; chunk periods are pulled from the current stream's playout into its
+ * DriftCorrector as the resampler needs input, and one block is read through the corrector into the device queue, so the queue stays at one
  * block and the latency lives in the jitter buffer, where the corrector holds it at target by trimming the
  * resampling ratio. With no stream (or before the level reaches the target) the device gets silence, which is
  * not an underrun.
@@ -60,7 +59,6 @@ export class DevicePlayout implements DeviceMetricsView {
   #sink: DeviceSink | undefined;
   #stream: DeviceStream | undefined;
   #corrector: DriftCorrector | undefined;
-  #streamSink: DeviceStreamSink | undefined;
   #startFailures = 0;
   #restarts = 0;
   #overflowWrites = 0;
@@ -144,34 +142,33 @@ export class DevicePlayout implements DeviceMetricsView {
     o.log.info({ device: sink.device?.name, deviceId: sink.device?.id, sampleRateHz: o.sampleRateHz, channelCount: o.channelCount }, 'output device open');
   }
 
-  /**
-   * Returns the sink a new stream's playout writes to (its own DriftCorrector); `play()` then makes the stream
-   * the one the device plays.
-   * @throws TypeError when the stream's rate is not the device's (there is no rate conversion here) or it has more than 2 channels
-   */
-  openSink(sampleRateHz: number, channelCount: number, chunkFrames: number): ChunkSink {
-    const o = this.#options;
-    if (sampleRateHz !== o.sampleRateHz) throw new TypeError(`the stream is at ${sampleRateHz} Hz, the device at ${o.sampleRateHz} Hz`);
-    if (channelCount > 2) throw new TypeError(`the stream has ${channelCount} channels; the device sink plays 1 or 2`);
-    const corrector = new DriftCorrector({ sampleRateHz, channelCount, chunkFrames, target: o.target, controller: o.controller });
-    return new DeviceStreamSink(this.deviceName || String(o.device ?? 'default output'), corrector);
+  /** Where the device's audio goes: the open device's name, else the one asked for. */
+  get destination(): string {
+    return this.deviceName || String(this.#options.device ?? 'default output');
   }
 
-  /** Makes `stream`, whose playout writes to `sink` (from openSink()), the one the device plays, replacing any other. */
-  play(stream: DeviceStream, sink: ChunkSink): void {
-    if (!(sink instanceof DeviceStreamSink)) throw new TypeError('DevicePlayout.play() needs a sink from openSink()');
+  /**
+   * Checks that the device can play a stream of this format, before one is made for it.
+   * @throws TypeError when the rate is not the device's (there is no rate conversion here) or it has more than 2 channels
+   */
+  assertPlayable(sampleRateHz: number, channelCount: number): void {
+    if (sampleRateHz !== this.#options.sampleRateHz) throw new TypeError(`the stream is at ${sampleRateHz} Hz, the device at ${this.#options.sampleRateHz} Hz`);
+    if (channelCount > 2) throw new TypeError(`the stream has ${channelCount} channels; the device sink plays 1 or 2`);
+  }
+
+  /** Makes `stream` (format checked by assertPlayable) the one the device pulls from, with a DriftCorrector of its own, replacing any other. */
+  play(stream: DeviceStream, chunkFrames: number): void {
+    const o = this.#options;
+    this.assertPlayable(stream.sampleRateHz, stream.channelCount);
     this.#pastUnderruns += this.#corrector?.underrunCount ?? 0;
     this.#pastOverflows += this.#corrector?.overflowCount ?? 0;
     this.#stream = stream;
-    this.#corrector = sink.corrector;
-    this.#streamSink = sink;
+    this.#corrector = new DriftCorrector({ sampleRateHz: stream.sampleRateHz, channelCount: stream.channelCount, chunkFrames, target: o.target, controller: o.controller });
   }
 
   /** Forgets `stream` if it is the current one; the device plays silence until the next. */
   detach(stream: DeviceStream): void {
-    if (this.#stream !== stream) return;
-    this.#stream = undefined;
-    this.#streamSink = undefined;
+    if (this.#stream === stream) this.#stream = undefined;
   }
 
   /** Tells the current stream's corrector a chunk arrived (for its level and jitter estimates). */
@@ -189,20 +186,19 @@ export class DevicePlayout implements DeviceMetricsView {
     while (sink.queuedFrames < frames) {
       const stream = this.#stream;
       const corrector = this.#corrector;
-      const streamSink = this.#streamSink;
-      if (!stream || !corrector || !streamSink) {
+      if (!stream || !corrector) {
         out.fill(0);
       } else {
         const nowS = monotonicNs() / 1e9;
-        if (corrector.measure(nowS, stream.heldFrames) > corrector.targetS + this.#options.maxExcessS) this.#discardExcess(stream, corrector, streamSink, nowS);
-        // Tick the jitter buffer only as the resampler needs input, so the audio waits there (reorderable), and
-        // never when it is empty: a tick then would conceal and move the stream position ahead of the sender,
+        if (corrector.measure(nowS, stream.heldFrames) > corrector.targetS + this.#options.maxExcessS) this.#discardExcess(stream, corrector, nowS);
+        // Pull from the jitter buffer only as the resampler needs input, so the audio waits there (reorderable), and
+        // never when it is empty: a read then would conceal and move the stream position ahead of the sender,
         // making every later chunk 'late'. The corrector underruns instead and the timeline is kept. With the dry
         // path the position may go on as far as the dry chunks have arrived: they come from the sender's clock.
         while (corrector.needsInput(frames) && !stream.finished && (stream.heldFrames > 0 || stream.dryReady === true)) {
-          const before = streamSink.framesWritten;
-          stream.tick();
-          if (streamSink.framesWritten === before) break;
+          const period = stream.pullClocked();
+          if (!period) break;
+          corrector.write(period);
         }
         const channels = stream.channelCount;
         const block = this.#block.subarray(0, frames * channels);
@@ -223,17 +219,10 @@ export class DevicePlayout implements DeviceMetricsView {
   }
 
   /** Plays whole chunks from the jitter buffer into nothing until the level is back near the target. */
-  #discardExcess(stream: DeviceStream, corrector: DriftCorrector, sink: DeviceStreamSink, nowS: number): void {
-    sink.discarding = true;
-    try {
-      while (corrector.measure(nowS, stream.heldFrames) - corrector.chunkFrames / corrector.sampleRateHz >= corrector.targetS && stream.heldFrames > 0) {
-        const before = sink.discardedFrames;
-        stream.tick();
-        if (sink.discardedFrames === before) break;
-        this.#discardedChunks++;
-      }
-    } finally {
-      sink.discarding = false;
+  #discardExcess(stream: DeviceStream, corrector: DriftCorrector, nowS: number): void {
+    while (corrector.measure(nowS, stream.heldFrames) - corrector.chunkFrames / corrector.sampleRateHz >= corrector.targetS && stream.heldFrames > 0) {
+      if (!stream.pullClocked()) break;
+      this.#discardedChunks++;
     }
   }
 
@@ -243,35 +232,5 @@ export class DevicePlayout implements DeviceMetricsView {
     clearTimeout(this.#retryTimer);
     await this.#opening?.catch(() => undefined);
     await this.#sink?.close();
-  }
-}
-
-/** The ChunkSink a stream's playout writes to: straight into its DriftCorrector. */
-class DeviceStreamSink implements ChunkSink {
-  readonly destination: string;
-  framesWritten = 0;
-  errorCount = 0;
-  /** While true, write() throws the frames away (counted in discardedFrames). */
-  discarding = false;
-  discardedFrames = 0;
-  readonly corrector: DriftCorrector;
-
-  constructor(destination: string, corrector: DriftCorrector) {
-    this.destination = destination;
-    this.corrector = corrector;
-  }
-
-  write(samples: Float32Array): void {
-    const frames = samples.length / this.corrector.channelCount;
-    if (this.discarding) {
-      this.discardedFrames += frames;
-      return;
-    }
-    this.corrector.write(samples);
-    this.framesWritten += frames;
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
   }
 }

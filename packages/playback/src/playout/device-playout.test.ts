@@ -3,29 +3,28 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { createLogger } from '@quell/runtime';
 import { FakePortAudio } from '@quell/runtime/testing';
-import type { ChunkSink } from '../sinks/chunk-sink.js';
 import { DevicePlayout, type DeviceStream } from './device-playout.js';
 
 const FRAMES = 480;
 const log = createLogger('test', 'silent');
 
-/** A stream whose jitter buffer holds `chunks` chunks of 0.5; tick() moves one into the sink, if any. */
+/** A stream whose jitter buffer holds `chunks` chunks of 0.5; each pull takes one, if any. */
 class FakeStream implements DeviceStream {
   readonly streamId = 7;
   readonly sampleRateHz = 48_000;
   readonly channelCount = 1;
   readonly finished = false;
-  ticks = 0;
-  sink: ChunkSink | undefined;
+  pulls = 0;
+  readonly #chunk = new Float32Array(FRAMES).fill(0.5);
   constructor(public chunks: number) {}
   get heldFrames(): number {
     return this.chunks * FRAMES;
   }
-  tick(): void {
-    this.ticks++;
-    if (this.chunks === 0) return;
+  pullClocked(): Float32Array | null {
+    this.pulls++;
+    if (this.chunks === 0) return null;
     this.chunks--;
-    this.sink?.write(new Float32Array(FRAMES).fill(0.5));
+    return this.#chunk;
   }
 }
 
@@ -51,8 +50,7 @@ describe('DevicePlayout with a fake PortAudio', () => {
     const device = portAudio.lastStream;
     device.holdWrites = true;
     const stream = new FakeStream(6);
-    stream.sink = p.openSink(48_000, 1, FRAMES);
-    p.play(stream, stream.sink);
+    p.play(stream, FRAMES);
     for (let i = 0; i < 4; i++) {
       device.releaseWrites();
       await sleep(1);
@@ -63,21 +61,20 @@ describe('DevicePlayout with a fake PortAudio', () => {
     await p.close();
   });
 
-  it('pump never ticks an empty jitter buffer: the corrector underruns (counted) and the stream position is kept', async () => {
+  it('pump never pulls from an empty jitter buffer: the corrector underruns (counted) and the stream position is kept', async () => {
     const portAudio = new FakePortAudio();
     const p = playout(portAudio);
     await p.start();
     const device = portAudio.lastStream;
     device.holdWrites = true;
     const stream = new FakeStream(5);
-    stream.sink = p.openSink(48_000, 1, FRAMES);
-    p.play(stream, stream.sink);
+    p.play(stream, FRAMES);
     for (let i = 0; i < 12; i++) {
       device.releaseWrites();
       await sleep(1);
     }
     assert.equal(stream.chunks, 0);
-    assert.equal(stream.ticks, 5, 'one tick per chunk, none on an empty buffer');
+    assert.equal(stream.pulls, 5, 'one pull per chunk, none on an empty buffer');
     assert.equal(p.underrunCount, 1, 'one underrun, then it prefills again');
     await p.close();
   });
