@@ -1,27 +1,20 @@
-import { describeControlReject, encodeControl, readControl, type ControlDecodeResult, encodeHeader, FrameFlags, seqAdd, seqSub, type ControlMessage, type FrameHeader, type HandoverInfo, type NodeRole, type NodeStatus, type StreamRoute, type SwapOutcome } from '@quell/protocol';
-import { ControlSender, createPushSocket, createRouterSocket, receiveMessages, SendQueue, type CurveSocketOptions, type DedicatedServer, type Logger, type MessageParts } from '@quell/runtime';
+import { describeControlReject, encodeControl, readControl, type ControlDecodeResult, type ControlOf, encodeHeader, FrameFlags, seqSub, type ControlMessage, type FrameHeader, type HandoverInfo, type NodeRole, type NodeStatus, type StreamRoute, type SwapOutcome } from '@quell/protocol';
+import { ControlSender, createRouterSocket, receiveMessages, type CurveSocketOptions, type Logger, type MessageParts } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import type { ChunkOutlet, DropReason } from '../sender/chunk-outlet.js';
 import { ControlGate, type ControlGateOptions } from './control-gate.js';
+import { NodeRegistry, type NodeLink, type NodeRegistryOptions } from './node-registry.js';
 import { StreamRing } from './stream-ring.js';
+import { SwapState, type SwapLimits } from './swap-state.js';
 
 /** Timing and size settings of the router (see capture's config.ts for the defaults). */
-export interface InferenceRouterOptions {
-  /** Where the control ROUTER binds. */
-  controlEndpoint: string;
+export interface InferenceRouterOptions extends Omit<NodeRegistryOptions, 'queueChunks'>, SwapLimits {
   /** CURVE server settings for the control socket; undefined = CURVE off. */
   curve: CurveSocketOptions | undefined;
-  /**
-   * Server settings for one node's data socket, admitting only the key the node
-   * named in its hello (`dataKey`); resolves undefined when CURVE is off.
-   */
-  dataServer(nodeKey: string): Promise<DedicatedServer | undefined>;
   /** True when CURVE is on, so a hello must name its data key. */
   dataKeyRequired: boolean;
   /** Most inference nodes registered at once (active, candidates, draining). */
   maxNodes: number;
-  /** TCP ports the nodes' data sockets bind on (`--data-ports`), lowest free first; null = any free port. */
-  dataPorts: { first: number; last: number } | null;
   /** A draining node that has not said `drained` within this is dropped, ms. */
   drainTimeoutMs: number;
   /** Per-peer rate limits and the watcher list of the control socket. */
@@ -30,17 +23,8 @@ export interface InferenceRouterOptions {
   warmUpChunks: number;
   /** Chunks a node's send queue holds beyond the warm-up. */
   sendQueueChunks: number;
-  highWaterMarkChunks: number;
   /** A node silent for this long is dead, ms. */
   nodeTimeoutMs: number;
-  /** A candidate must have warmed up every stream within this, ms, else the swap rolls back. */
-  warmUpTimeoutMs: number;
-  /** A whole swap (hello → completed) must end within this, ms, else it rolls back. */
-  swapTimeoutMs: number;
-  /** A candidate whose processed seq trails capture by more than this many chunks rolls the swap back. */
-  maxLagChunks: number;
-  /** Chunks the crossfade lasts. */
-  fadeChunks: number;
   /** Capture's drop counters: the router adds chunks lost with a dead node (`node-lost`). */
   drops: Record<DropReason, number>;
   /** Counts one second copy of a stream's chunk sent to the candidate during a hand-over (the stream's ledger); absent: not counted. */
@@ -49,45 +33,10 @@ export interface InferenceRouterOptions {
   swapDuration: { record(valueS: number): void };
 }
 
-/** One registered inference node. */
-interface NodeLink {
-  readonly id: string;
-  readonly identity: Buffer;
-  readonly model: string;
-  readonly nativeRateHz: number;
-  readonly pid: number;
-  readonly metricsPort: number;
-  readonly outputEndpoint: string;
-  role: NodeRole;
-  readonly socket: zmq.Push;
-  /** The data socket's allow-list (the node's key alone); released with the socket. */
-  readonly dataZap: DedicatedServer | undefined;
-  readonly queue: SendQueue;
-  readonly endpoint: string;
-  lastSeenMs: number;
-  readonly helloMs: number;
-  connected: boolean;
-  /** Asked to hand its streams over before it stops (`leaving`): waits for `drain` or `no-successor`. */
-  leaving: boolean;
-  /** When capture told it to drain; it is dropped if it has not finished drainTimeoutMs later. */
-  drainingSinceMs: number;
-  /** Last seq the node reported processing, per stream. */
-  readonly processed: Map<number, number>;
-}
-
-/** One stream's part in a hand-over. */
-interface StreamSwap {
-  /** Seq of the last warm-up chunk the candidate must ack. */
-  lastWarmSeq: number;
-  /** Set once warmed: from here both nodes get live chunks. */
-  handover: HandoverInfo | null;
-  done: boolean;
-}
-
+/** A hand-over in progress: its state machine and the node it hands over to. */
 interface Swap {
+  readonly state: SwapState;
   readonly candidate: NodeLink;
-  readonly startedMs: number;
-  readonly streams: Map<number, StreamSwap>;
 }
 
 /** Counters the router keeps for capture's metrics. */
@@ -115,7 +64,7 @@ export class InferenceRouter implements ChunkOutlet {
   readonly #options: InferenceRouterOptions;
   readonly #log: Logger;
   readonly #control: zmq.Router;
-  readonly #links = new Map<string, NodeLink>();
+  readonly #nodes: NodeRegistry;
   readonly #rings = new Map<number, StreamRing>();
   readonly #gate: ControlGate;
   readonly #malformedSeen = new Set<string>();
@@ -126,9 +75,7 @@ export class InferenceRouter implements ChunkOutlet {
   readonly #timer: NodeJS.Timeout;
   #active: NodeLink | null = null;
   #swap: Swap | null = null;
-  #bindIndex = 0;
   #closed = false;
-  #sentOfClosedLinks = 0;
   #nodeWaiters: (() => void)[] = [];
   readonly counts: RouterCounts = { swaps: { completed: 0, 'rolled-back': 0 }, nodeFailures: 0, drainTimeouts: 0 };
 
@@ -138,6 +85,7 @@ export class InferenceRouter implements ChunkOutlet {
     this.#control = control;
     this.#gate = new ControlGate(options.gate);
     this.#sender = new ControlSender(control);
+    this.#nodes = new NodeRegistry({ ...options, queueChunks: options.warmUpChunks + options.sendQueueChunks }, () => this.#wakeNodeWaiters());
     this.#loop = this.#receive();
     this.#timer = setInterval(() => this.#check(), 100);
     this.#timer.unref();
@@ -160,9 +108,7 @@ export class InferenceRouter implements ChunkOutlet {
   }
 
   get sentCount(): number {
-    let sent = this.#sentOfClosedLinks;
-    for (const link of this.#links.values()) sent += link.queue.sentCount;
-    return sent;
+    return this.#nodes.sentCount;
   }
 
   get depth(): number {
@@ -175,9 +121,7 @@ export class InferenceRouter implements ChunkOutlet {
   }
 
   nodeCount(role: NodeRole): number {
-    let n = 0;
-    for (const link of this.#links.values()) if (link.role === role) n++;
-    return n;
+    return this.#nodes.count(role);
   }
 
   /** Every live stream with the node and model that serve it. */
@@ -188,16 +132,7 @@ export class InferenceRouter implements ChunkOutlet {
   }
 
   nodes(nowMs = performance.now()): NodeStatus[] {
-    return [...this.#links.values()].map((l) => ({
-      node: l.id,
-      model: l.model,
-      role: l.role,
-      nativeRateHz: l.nativeRateHz,
-      pid: l.pid,
-      metricsPort: l.metricsPort,
-      outputEndpoint: l.outputEndpoint,
-      silentMs: Math.round(nowMs - l.lastSeenMs),
-    }));
+    return this.#nodes.statuses(nowMs);
   }
 
   /** Resolves once an active node has connected its input (capture's await-peer). */
@@ -222,7 +157,7 @@ export class InferenceRouter implements ChunkOutlet {
     let result: DropReason | null;
     if (!active) result = 'no-node';
     else {
-      const handover = swap?.streams.get(header.stream)?.handover;
+      const handover = swap?.state.handover(header.stream);
       const toActive = handover && seqSub(header.seq, handover.atSeq) >= 0 ? this.#withHandover(header, parts[1], handover) : parts;
       result = active.queue.offer(toActive) ? null : 'queue-full';
     }
@@ -258,39 +193,33 @@ export class InferenceRouter implements ChunkOutlet {
   #endStream(streamId: number): void {
     this.#rings.delete(streamId);
     const swap = this.#swap;
-    const s = swap?.streams.get(streamId);
-    if (swap && s) {
-      s.done = true;
-      this.#maybeComplete(swap);
-    }
+    if (!swap) return;
+    swap.state.ended(streamId);
+    this.#maybeComplete(swap);
   }
 
   /** The chunk as the candidate gets it: warm-up before `atSeq`, with the hand-over from then on. */
   #toCandidate(swap: Swap, ring: StreamRing, header: FrameHeader, samples: Buffer): void {
-    let s = swap.streams.get(header.stream);
-    if (!s) {
-      // A stream that started during the swap: warm up on what there is (this chunk included).
-      s = this.#warmUp(swap, ring);
-      return;
-    }
-    if (s.done && !s.handover) return;
-    const parts = s.handover ? this.#withHandover(header, samples, s.handover) : this.#asWarmUp(header, samples);
+    const copy = swap.state.copyFor(header.stream);
+    // A stream that started during the swap: warm up on what there is (this chunk included).
+    if (copy === 'new-stream') return this.#warmUp(swap, ring);
+    if (copy === 'none') return;
+    const handover = swap.state.handover(header.stream);
+    const parts = handover ? this.#withHandover(header, samples, handover) : this.#asWarmUp(header, samples);
     if (!swap.candidate.queue.offer(parts)) this.#abort(swap, 'the candidate node does not keep up (its send queue is full)');
-    else if (s.handover) this.#options.countHandoverCopy?.(header.stream, header.frameCount);
+    else if (handover) this.#options.countHandoverCopy?.(header.stream, header.frameCount);
   }
 
   /** Sends a stream's ring to the candidate flagged WARM_UP and tells it which seq ends the warm-up. */
-  #warmUp(swap: Swap, ring: StreamRing): StreamSwap {
-    const s: StreamSwap = { lastWarmSeq: seqAdd(ring.nextSeq, -1 >>> 0), handover: null, done: false };
-    swap.streams.set(ring.streamId, s);
-    this.#sendTo(swap.candidate, { type: 'warm-up', stream: ring.streamId, lastSeq: s.lastWarmSeq });
+  #warmUp(swap: Swap, ring: StreamRing): void {
+    const lastSeq = swap.state.warmUp(ring.streamId, ring.nextSeq);
+    this.#sendTo(swap.candidate, { type: 'warm-up', stream: ring.streamId, lastSeq });
     for (const chunk of ring.chunks()) {
       if (!swap.candidate.queue.offer(this.#asWarmUp(chunk.header, chunk.samples))) {
         this.#abort(swap, 'the candidate node cannot take the warm-up (its send queue is full)');
         break;
       }
     }
-    return s;
   }
 
   #asWarmUp(header: FrameHeader, samples: Buffer): MessageParts {
@@ -350,7 +279,7 @@ export class InferenceRouter implements ChunkOutlet {
       this.#gate.watch(identity, performance.now());
       return;
     }
-    const link = 'node' in m ? this.#links.get(m.node) : undefined;
+    const link = 'node' in m ? this.#nodes.get(m.node) : undefined;
     if (!link || !link.identity.equals(identity)) {
       this.#gate.refuse('unregistered');
       // A node registered with an earlier capture process: it says hello again and gets a data socket from this one.
@@ -358,38 +287,28 @@ export class InferenceRouter implements ChunkOutlet {
       return;
     }
     link.lastSeenMs = performance.now();
-    const swap = this.#swap;
+    const swap = this.#swap?.candidate === link ? this.#swap : null;
     switch (m.type) {
       case 'heartbeat':
         for (const [stream, seq] of m.streams) link.processed.set(stream, seq);
         return;
       case 'warmed': {
-        const s = swap?.candidate === link ? swap.streams.get(m.stream) : undefined;
-        const ring = this.#rings.get(m.stream);
-        if (!swap || !s || s.handover || !this.#active) return;
-        if (!ring) {
-          s.done = true;
-          return this.#maybeComplete(swap);
-        }
-        // Live from the next chunk on: the candidate's input stays contiguous (warm-up, then live).
-        s.handover = { from: this.#active.id, to: link.id, atSeq: ring.nextSeq, fadeChunks: this.#options.fadeChunks };
-        this.#log.info({ streamId: m.stream, atSeq: ring.nextSeq, from: this.#active.id, to: link.id }, 'candidate warmed up, switching at seq');
+        if (!swap || !this.#active) return;
+        const atSeq = this.#rings.get(m.stream)?.nextSeq;
+        const handover = swap.state.warmed(m.stream, atSeq, this.#active.id);
+        if (handover) this.#log.info({ streamId: m.stream, atSeq, from: handover.from, to: link.id }, 'candidate warmed up, switching at seq');
+        else this.#maybeComplete(swap);
         return;
       }
-      case 'progress': {
-        const s = swap?.candidate === link ? swap.streams.get(m.stream) : undefined;
-        if (!swap || !s?.handover) return;
-        if (seqSub(m.seq, seqAdd(s.handover.atSeq, s.handover.fadeChunks)) >= 0) {
-          s.done = true;
-          this.#maybeComplete(swap);
-        }
-        return;
-      }
+      case 'progress':
+        if (!swap) return;
+        swap.state.progress(m.stream, m.seq);
+        return this.#maybeComplete(swap);
       case 'leaving':
         return this.#leaving(link);
       case 'drained':
       case 'bye':
-        if (swap?.candidate === link) this.#abort(swap, 'the candidate node left');
+        if (swap) this.#abort(swap, 'the candidate node left');
         this.#removeLink(link, m.type === 'bye' ? 'left' : 'drained');
         return;
       default:
@@ -398,7 +317,7 @@ export class InferenceRouter implements ChunkOutlet {
   }
 
   async #hello(identity: Buffer, m: ControlOf<'hello'>): Promise<void> {
-    const existing = this.#links.get(m.node);
+    const existing = this.#nodes.get(m.node);
     if (existing) {
       // A repeated hello (the node did not hear the welcome): answer it again.
       if (existing.identity.equals(identity)) return this.#reply(identity, { type: 'welcome', inputEndpoint: existing.endpoint, role: existing.role });
@@ -413,54 +332,18 @@ export class InferenceRouter implements ChunkOutlet {
       this.#log.warn({ node: active.id, successor: m.node }, 'inference node presumed lost: a new node takes over at once');
       this.#removeLink(active, 'lost');
     }
-    if (this.#links.size >= this.#options.maxNodes) return this.#refuseHello(identity, 'node-cap', `${this.#links.size} inference nodes are registered already (--max-nodes ${this.#options.maxNodes})`);
-    const dataZap = m.dataKey ? await this.#options.dataServer(m.dataKey) : undefined;
-    const socket = createPushSocket({ highWaterMarkChunks: this.#options.highWaterMarkChunks, curve: dataZap?.curve });
-    let endpoint: string | null;
-    try {
-      endpoint = await this.#bindData(socket);
-    } catch (err) {
-      socket.close();
-      await dataZap?.close();
-      throw err;
-    }
-    if (endpoint === null) {
-      socket.close();
-      await dataZap?.close();
+    if (this.#nodes.size >= this.#options.maxNodes) return this.#refuseHello(identity, 'node-cap', `${this.#nodes.size} inference nodes are registered already (--max-nodes ${this.#options.maxNodes})`);
+    const nowMs = performance.now();
+    const link = await this.#nodes.add(identity, m, this.#active ? 'candidate' : 'active', nowMs);
+    if (link === 'no-data-port') {
       const { first, last } = this.#options.dataPorts!;
       this.#log.warn({ node: m.node }, `no free port in --data-ports ${first}-${last} for inference node '${m.node}': widen the range or free its ports`);
       return this.#refuseHello(identity, 'no-data-port', `no free port in capture's --data-ports ${first}-${last}`);
     }
-    const nowMs = performance.now();
-    const link: NodeLink = {
-      id: m.node,
-      identity,
-      model: m.model,
-      nativeRateHz: m.nativeRateHz,
-      pid: m.pid,
-      metricsPort: m.metricsPort,
-      outputEndpoint: m.outputEndpoint,
-      role: this.#active ? 'candidate' : 'active',
-      socket,
-      dataZap,
-      queue: new SendQueue(socket, this.#options.warmUpChunks + this.#options.sendQueueChunks),
-      endpoint,
-      lastSeenMs: nowMs,
-      helloMs: nowMs,
-      connected: false,
-      leaving: false,
-      drainingSinceMs: 0,
-      processed: new Map(),
-    };
-    this.#links.set(link.id, link);
-    void this.#watchAccept(link);
-    this.#reply(identity, { type: 'welcome', inputEndpoint: endpoint, role: link.role });
-    this.#log.info({ node: link.id, model: link.model, role: link.role, input: endpoint }, 'inference node registered');
-    if (link.role === 'active') {
-      this.#activate(link);
-      return;
-    }
-    const swap: Swap = { candidate: link, startedMs: nowMs, streams: new Map() };
+    this.#reply(identity, { type: 'welcome', inputEndpoint: link.endpoint, role: link.role });
+    this.#log.info({ node: link.id, model: link.model, role: link.role, input: link.endpoint }, 'inference node registered');
+    if (link.role === 'active') return this.#activate(link);
+    const swap: Swap = { state: new SwapState(link.id, nowMs, this.#options), candidate: link };
     this.#swap = swap;
     for (const ring of this.#rings.values()) if (this.#swap === swap) this.#warmUp(swap, ring);
     this.#maybeComplete(swap);
@@ -475,50 +358,13 @@ export class InferenceRouter implements ChunkOutlet {
     this.#wakeNodeWaiters();
   }
 
-  async #watchAccept(link: NodeLink): Promise<void> {
-    try {
-      for await (const event of link.socket.events) {
-        if (event.type === 'accept') {
-          link.connected = true;
-          this.#wakeNodeWaiters();
-          return;
-        }
-      }
-    } catch {
-      // The socket closed first.
-    }
-  }
-
   #wakeNodeWaiters(): void {
     for (const w of this.#nodeWaiters.splice(0)) w();
   }
 
-  /** Binds a node's data socket on the control host: the lowest free port of --data-ports (null when none is), else any free port. */
-  async #bindData(socket: zmq.Push): Promise<string | null> {
-    const control = this.#options.controlEndpoint;
-    if (!control.startsWith('tcp://')) {
-      await socket.bind(`${control}-node-${process.pid}-${this.#bindIndex++}`);
-      return socket.lastEndpoint!;
-    }
-    const ports = this.#options.dataPorts;
-    if (!ports) {
-      await socket.bind(control.replace(/:(\d+|\*)$/, ':*'));
-      return socket.lastEndpoint!;
-    }
-    for (let port = ports.first; port <= ports.last; port++) {
-      try {
-        await socket.bind(control.replace(/:(\d+|\*)$/, `:${port}`));
-        return socket.lastEndpoint!;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-      }
-    }
-    return null;
-  }
-
+  /** Completes `swap` once every stream is done: the candidate becomes active, the old node drains. */
   #maybeComplete(swap: Swap): void {
-    if (this.#swap !== swap) return;
-    for (const s of swap.streams.values()) if (!s.done) return;
+    if (this.#swap !== swap || !swap.state.complete) return;
     const old = this.#active;
     this.#swap = null;
     if (old) {
@@ -561,7 +407,7 @@ export class InferenceRouter implements ChunkOutlet {
   }
 
   #finishSwap(swap: Swap, outcome: SwapOutcome, from: string, reason: string): void {
-    const durationS = (performance.now() - swap.startedMs) / 1000;
+    const durationS = (performance.now() - swap.state.startedMs) / 1000;
     this.counts.swaps[outcome]++;
     this.#options.swapDuration.record(durationS);
     const event: ControlMessage = { type: 'swap', outcome, from, to: swap.candidate.id, reason, durationS };
@@ -570,23 +416,19 @@ export class InferenceRouter implements ChunkOutlet {
   }
 
   #removeLink(link: NodeLink, why: string): void {
-    if (this.#links.get(link.id) !== link) return;
-    this.#links.delete(link.id);
+    const queued = this.#nodes.remove(link);
+    if (queued === null) return;
     const swap = this.#swap;
     if (this.#active === link) {
       this.#active = null;
       if (swap) {
         // The candidate takes over at once: nothing left to crossfade from.
-        for (const s of swap.streams.values()) s.done = true;
+        swap.state.activeGone();
         this.#maybeComplete(swap);
       }
     }
     // Chunks still queued for a node that is gone are lost: counted, not hidden.
-    if (why === 'lost') this.#options.drops['node-lost'] += link.queue.depth;
-    this.#sentOfClosedLinks += link.queue.sentCount;
-    void link.queue.close();
-    link.socket.close();
-    void link.dataZap?.close();
+    if (why === 'lost') this.#options.drops['node-lost'] += queued;
     this.#log.info({ node: link.id, why }, 'inference node removed');
   }
 
@@ -595,7 +437,7 @@ export class InferenceRouter implements ChunkOutlet {
     const nowMs = performance.now();
     const o = this.#options;
     this.#gate.prune(nowMs);
-    for (const link of [...this.#links.values()]) {
+    for (const link of [...this.#nodes.links()]) {
       if (link.role === 'draining' && nowMs - link.drainingSinceMs > o.drainTimeoutMs) {
         this.counts.drainTimeouts++;
         this.#log.warn({ node: link.id, drainTimeoutMs: o.drainTimeoutMs }, 'draining inference node did not finish in time: dropped');
@@ -614,17 +456,9 @@ export class InferenceRouter implements ChunkOutlet {
     }
     const swap = this.#swap;
     if (!swap) return;
-    const ageMs = nowMs - swap.startedMs;
-    const warming = [...swap.streams.values()].some((s) => !s.handover && !s.done);
-    if (warming && ageMs > o.warmUpTimeoutMs) return this.#abort(swap, `the candidate did not warm up within ${o.warmUpTimeoutMs} ms`);
-    if (ageMs > o.swapTimeoutMs) return this.#abort(swap, `the swap did not complete within ${o.swapTimeoutMs} ms`);
-    for (const [stream, s] of swap.streams) {
-      const ring = this.#rings.get(stream);
-      const done = swap.candidate.processed.get(stream);
-      if (!s.handover || !ring || done === undefined) continue;
-      const lag = seqSub(ring.nextSeq, done) - 1;
-      if (lag > o.maxLagChunks) return this.#abort(swap, `the candidate lags ${lag} chunks behind the live stream (limit ${o.maxLagChunks})`);
-    }
+    const processed = swap.candidate.processed;
+    const reason = swap.state.check(nowMs, { nextSeq: (stream) => this.#rings.get(stream)?.nextSeq, processed: (stream) => processed.get(stream) });
+    if (reason) this.#abort(swap, reason);
   }
 
   #sendTo(link: NodeLink, message: ControlMessage): void {
@@ -650,19 +484,9 @@ export class InferenceRouter implements ChunkOutlet {
     await this.#active?.queue.drain(800);
     this.#closed = true;
     this.#wakeNodeWaiters();
-    for (const link of [...this.#links.values()]) {
-      this.#sentOfClosedLinks += link.queue.sentCount;
-      // Socket first: a node that never connected leaves the queue's send waiting, and only the close ends it.
-      const queueClosed = link.queue.close();
-      link.socket.close();
-      await queueClosed;
-      await link.dataZap?.close();
-    }
-    this.#links.clear();
+    await this.#nodes.closeAll();
     await this.#sender.settled();
     this.#control.close();
     await this.#loop;
   }
 }
-
-type ControlOf<T extends ControlMessage['type']> = Extract<ControlMessage, { type: T }>;
