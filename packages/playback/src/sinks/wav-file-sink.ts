@@ -29,7 +29,7 @@ export class WavFileSink implements ChunkSink {
   }
 
   get errorCount(): number {
-    return this.#writer.errorCount + (this.#writer.droppedFrames > 0 ? 1 : 0);
+    return this.#writer.errorCount;
   }
 
   backlog(): Promise<void> | null {

@@ -4,8 +4,6 @@ import { buildWavHeader, WAV_HEADER_BYTES, type WavSampleFormat } from './wav-he
 const BLOCK_BYTES = 256 * 1024;
 /** Blocks kept for reuse; more are made while the disk lags, and their number is what back-pressure watches. */
 const BLOCK_COUNT = 4;
-/** RIFF sizes are u32: stop appending before the file becomes unreadable. */
-const MAX_DATA_BYTES = 0xffff_ffff - WAV_HEADER_BYTES - BLOCK_BYTES;
 
 /**
  * Streams interleaved float32 chunks to a WAV file without blocking the
@@ -15,8 +13,9 @@ const MAX_DATA_BYTES = 0xffff_ffff - WAV_HEADER_BYTES - BLOCK_BYTES;
  * block is still being written, `write()` takes a new one, and `backlog()`
  * tells the caller to wait (`quell process --fast` then back-pressures the
  * whole pipeline instead of losing audio; at 6ab8ae7 the writer dropped the
- * rest of the chunk and counted it where no summary looked). Only a file
- * about to pass 4 GiB refuses frames, counted in `droppedFrames`.
+ * rest of the chunk and counted it where no summary looked). A file that
+ * ends up over 4 GiB is finalised as RF64 (see buildWavHeader), so no length
+ * is refused.
  */
 export class WavFileWriter {
   readonly path: string;
@@ -34,8 +33,6 @@ export class WavFileWriter {
   #closed = false;
   /** Audio frames accepted (written or about to be). */
   framesWritten = 0;
-  /** Audio frames refused because the file hit 4 GiB. */
-  droppedFrames = 0;
   /** Asynchronous write failures. */
   errorCount = 0;
   /** Blocks made beyond the preallocated ones because the disk lagged. */
@@ -75,11 +72,6 @@ export class WavFileWriter {
   write(samples: Float32Array): void {
     if (this.#closed) return;
     const frames = samples.length / this.channelCount;
-    const bytes = samples.length * this.#bytesPerSample;
-    if (this.#fileOffset + this.#fill + bytes - WAV_HEADER_BYTES > MAX_DATA_BYTES) {
-      this.droppedFrames += frames;
-      return;
-    }
     let i = 0;
     while (i < samples.length) {
       const block = this.#active;
@@ -129,7 +121,7 @@ export class WavFileWriter {
     this.#pending.add(done);
   }
 
-  /** Flushes, patches the header with the final sizes and closes. Safe to call twice. */
+  /** Flushes, patches the header with the final sizes (RF64 past 4 GiB) and closes. Safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readWavFormat, WavFormatError } from './read-wav.js';
 import { scanWavHeader } from './wav-format.js';
+import { buildWavHeader } from './wav-header.js';
 import { WavStreamReader } from './wav-stream-reader.js';
 
 const GIB = 2 ** 30;
@@ -115,6 +116,30 @@ describe('WAV files over 4 GiB', () => {
       const grewMiB = (rssMax - rssBefore) / 2 ** 20;
       console.log(`# 5 GiB sparse RF64 read through: RSS grew ${grewMiB.toFixed(1)} MiB`);
       assert.ok(grewMiB < 64, `RSS grew ${grewMiB.toFixed(1)} MiB`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the writers' header: RIFF with a JUNK chunk up to 4 GiB, the same 80 bytes as RF64 with ds64 past it; a sparse 5 GiB file under the RF64 header reads every frame, and the 4 GiB boundary is exact", async () => {
+    const small = buildWavHeader(48_000, 2, 'int16', 4000);
+    assert.equal(small.toString('ascii', 0, 4), 'RIFF');
+    assert.equal(small.toString('ascii', 12, 16), 'JUNK');
+    const smallScan = scanWavHeader(small, small.length + 4000, 'small.wav');
+    assert.ok('format' in smallScan);
+    assert.equal(smallScan.format.frameCount, 1000);
+    assert.equal(smallScan.format.dataOffset, 80);
+    // The largest data a RIFF size can describe: RIFF size = 72 + data = 0xFFFFFFFF.
+    const largestRiff = 0xffff_ffff - 72;
+    assert.equal(buildWavHeader(48_000, 1, 'float32', largestRiff - 3).toString('ascii', 0, 4), 'RIFF');
+    assert.equal(buildWavHeader(48_000, 1, 'float32', largestRiff + 1).toString('ascii', 0, 4), 'RF64');
+    const dir = await mkdtemp(join(tmpdir(), 'quell-wav-rf64-'));
+    const path = join(dir, 'big.wav');
+    try {
+      await sparseWav(path, buildWavHeader(48_000, 1, 'float32', SPARSE_DATA_BYTES), SPARSE_DATA_BYTES);
+      const format = await readWavFormat(path);
+      assert.equal(format.frameCount, SPARSE_DATA_BYTES / 4);
+      assert.equal(format.dataOffset, 80);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

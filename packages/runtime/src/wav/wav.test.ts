@@ -35,7 +35,6 @@ describe('WAV I/O', () => {
     const writer = await WavFileWriter.create(path, 48_000, 1, 'float32');
     const chunks = 4096;
     for (let k = 0; k < chunks; k++) writer.write(Float32Array.from({ length: 1024 }, (_, i) => ((k * 1024 + i) % 4093) / 8192));
-    assert.equal(writer.droppedFrames, 0);
     assert.equal(writer.framesWritten, chunks * 1024);
     assert.ok(writer.spilledBlocks > 0, 'the disk could not have kept up without a turn of the event loop');
     const wait = writer.backlog();
