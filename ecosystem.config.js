@@ -7,11 +7,18 @@
 // through the model to the default output. Pick other devices with
 // QUELL_CAPTURE_DEVICE / QUELL_PLAYBACK_DEVICE (names from `quell devices`);
 // for system audio on Linux run `quell virtual-devices up` and set
-// QUELL_CAPTURE_PULSE_SOURCE=quell_input.monitor. Without a device (CI, a
+// QUELL_CAPTURE_PULSE_SOURCE=quell_input.monitor. Both at once:
+// QUELL_BOTH_WAYS=1 (after `quell virtual-devices up`) captures the microphone
+// (stream 1) and what apps play into "Quell Input" (stream 2), each through
+// its own model state, and plays the clean microphone to "Quell Microphone"
+// (for call apps) and the clean system audio to the default output. Without a device (CI, a
 // server) the stages stay up, log the error, count it in
 // quell_*_device_errors_total and retry with backoff; set
 // QUELL_CAPTURE_SOURCE=synth and QUELL_PLAYBACK_SINK=file there.
 const path = require('node:path');
+
+// Sink and source names made by `quell virtual-devices up` (packages/cli/src/devices/virtual-devices.ts).
+const bothWays = process.env.QUELL_BOTH_WAYS === '1';
 
 const stage = (name, env, options = {}) => ({
   name: `quell-${name}`,
@@ -42,6 +49,7 @@ module.exports = {
   apps: [
     stage('playback', {
       QUELL_PLAYBACK_SINK: 'device',
+      QUELL_PLAYBACK_ROUTE: bothWays ? '1=pulse:quell_mic_sink,2=device' : '',
       // QUELL_LATENCY=low|balanced|safe sets both device sides at once (packages/playback/README.md#latency).
       QUELL_PLAYBACK_LATENCY: process.env.QUELL_LATENCY ?? 'balanced',
       // Used only with QUELL_PLAYBACK_SINK=file.
@@ -50,7 +58,7 @@ module.exports = {
     // Capture before inference: an inference node is ready only once it has
     // registered with capture's control socket and serves (docs/SWAP.md).
     stage('capture', {
-      QUELL_CAPTURE_SOURCE: 'device',
+      QUELL_CAPTURE_SOURCE: bothWays ? 'device,pulse:quell_input.monitor' : 'device',
       QUELL_CAPTURE_LATENCY: process.env.QUELL_LATENCY ?? 'balanced',
     }),
     stage(

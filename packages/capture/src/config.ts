@@ -1,8 +1,12 @@
+import { captureInputs } from './sources/capture-inputs.js';
 import { bool, ConfigError, endpoint, latencyOption, LINK_SECURITY_OPTIONS, PROCESS_OPTIONS, list, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
 
 /** Every capture option, declared once; flags and env names derive from the keys. */
 export const CAPTURE_OPTIONS = {
-  source: oneOf(['synth', 'file', 'device'] as const, 'synth', 'Where audio comes from: synth, WAV files, or an input device (clocked by the device)'),
+  source: list(
+    ['synth'],
+    "Where audio comes from, comma-separated; each entry is its own stream (ids from --stream-id on, in order), all at once: synth; file (the --files, one after another); file:PATH (one WAV file); device (--device or --pulse-source; clocked by the device); device:NAME (an input by id or name from 'quell devices'); pulse:SOURCE (a PulseAudio source through the ALSA 'pulse' device, e.g. quell_input.monitor for system audio). E.g. device,pulse:quell_input.monitor: the microphone and system audio",
+  ),
   device: str('', "Device source: PortAudio id or case-insensitive name substring (see 'quell devices'); empty = the default input"),
   pulseSource: str('', "Device source through PulseAudio: the source the ALSA 'pulse' device records (sets PULSE_SOURCE), e.g. quell_input.monitor for system audio; empty = PulseAudio's default"),
   deviceChannels: num(0, 'Device source: channels opened on the device, 1 or 2 (2 with --channels 1 downmixes (L+R)/2); 0 = as --channels', { min: 0, max: 2, int: true }),
@@ -66,6 +70,7 @@ export const CAPTURE_ENV_PREFIX = 'QUELL_CAPTURE';
 export function parseCaptureConfig(env: NodeJS.ProcessEnv, argv: string[]): CaptureConfig {
   const config = parseConfig(CAPTURE_OPTIONS, CAPTURE_ENV_PREFIX, env, argv);
   dataPortRange(config);
+  captureInputs(config);
   return config;
 }
 

@@ -47,8 +47,8 @@ export class CaptureMetrics {
   readonly deviceToSend: StageHistogram;
   /** Hello of a candidate inference node to the end of its swap (routed mode). */
   readonly swapDuration: StageHistogram;
-  /** The open device source's own counters; undefined while no device is open. */
-  device: { readonly overflowCount: number; readonly errorCount: number; readonly reopenCount: number } | undefined;
+  /** The counters of each device source opened so far (one per device entry of --source, once it opened). */
+  readonly devices: { readonly overflowCount: number; readonly errorCount: number; readonly reopenCount: number }[] = [];
   /** Failed device starts (no backend, no such device, open refused); each is retried with backoff. A started source reopens by itself. */
   deviceStartFailures = 0;
   /** Successful device starts after such a failure. */
@@ -74,18 +74,28 @@ export class CaptureMetrics {
     streamCounter(s.registry, 'quell_capture_stream_handover_copies_audio_frames_total', this.streams, (e) => e.handoverCopyFrames);
     this.pacerLateness = new StageHistogram(s.registry, 'quell_capture_pacer_lateness_seconds', TIMING_BUCKETS_S);
     this.chunkProcessing = new StageHistogram(s.registry, 'quell_capture_chunk_processing_seconds', TIMING_BUCKETS_S);
-    s.counter('quell_capture_device_overflows_total', () => (this.device?.overflowCount ?? 0));
-    s.counter('quell_capture_device_errors_total', () => this.deviceStartFailures + (this.device?.errorCount ?? 0));
-    s.counter('quell_capture_device_reopens_total', () => this.deviceRestarts + (this.device?.reopenCount ?? 0));
+    s.counter('quell_capture_device_overflows_total', () => this.#sumOverDevices((d) => d.overflowCount));
+    s.counter('quell_capture_device_errors_total', () => this.deviceStartFailures + this.#sumOverDevices((d) => d.errorCount));
+    s.counter('quell_capture_device_reopens_total', () => this.deviceRestarts + this.#sumOverDevices((d) => d.reopenCount));
     this.deviceToSend = new StageHistogram(s.registry, 'quell_capture_device_to_send_seconds', TIMING_BUCKETS_S);
     this.swapDuration = new StageHistogram(s.registry, 'quell_capture_swap_duration_seconds', SWAP_BUCKETS_S);
     s.counter('quell_capture_dry_chunks_sent_total', () => this.dry?.sentCount ?? 0);
     s.counter('quell_capture_dry_drops_total', () => this.dry?.dropCount ?? 0);
   }
 
-  /** Device source: whether the input device is open, so `quell status` and `npm start` can say when there is none. */
-  addDeviceState(): void {
-    this.stage.gauge('quell_capture_device_open', () => (this.device ? 1 : 0));
+  /**
+   * Device sources: how many `--source` device entries have their device open (0 when none could be opened),
+   * out of how many, so `quell status` and `npm start` can say when one is missing.
+   */
+  addDeviceState(devicesWanted: number): void {
+    this.stage.gauge('quell_capture_device_open', () => this.devices.length);
+    this.stage.gauge('quell_capture_devices_wanted', () => devicesWanted);
+  }
+
+  #sumOverDevices(count: (device: CaptureMetrics['devices'][number]) => number): number {
+    let sum = 0;
+    for (const device of this.devices) sum += count(device);
+    return sum;
   }
 
   /** Routed mode: swaps, nodes and routes, read from the router at scrape time. */

@@ -1,5 +1,5 @@
 import { monotonicNs, Pacer, realTimeClock, wallClockUs, WireLimits, type PacerClock } from '@quell/protocol';
-import { AudioDeviceError, attach, createLinkSecurity, createPushSocket, deviceBufferFrames, loopFailure, MetricsServer, ReopenBackoff, SendQueue, StartupError, type LinkSpec, type Logger, type StageHandle, WavStreamReader } from '@quell/runtime';
+import { AudioDeviceError, attach, type DeviceTarget, createLinkSecurity, createPushSocket, deviceBufferFrames, loopFailure, MetricsServer, ReopenBackoff, SendQueue, StartupError, type LinkSpec, type Logger, type StageHandle, WavStreamReader } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import { chunkFramesAt, dataPortRange, type CaptureConfig } from './config.js';
 import { CaptureMetrics } from './metrics.js';
@@ -7,6 +7,7 @@ import { InferenceRouter } from './router/inference-router.js';
 import type { ChunkOutlet } from './sender/chunk-outlet.js';
 import { ChunkSender } from './sender/chunk-sender.js';
 import { DryPath } from './sender/dry-path.js';
+import { captureInputs, type CaptureInput } from './sources/capture-inputs.js';
 import type { ChunkSource } from './sources/chunk-source.js';
 import { DeviceSource } from './sources/device-source.js';
 import { SynthSource } from './sources/synth-source.js';
@@ -19,28 +20,41 @@ export interface CaptureStage extends StageHandle {
   readonly finished: Promise<void>;
 }
 
-/** Opens each configured source up front so a bad file fails start-up, not the stream. */
-async function openSources(config: CaptureConfig): Promise<ChunkSource[]> {
-  if (config.source === 'device') {
-    // The device is opened by the device loop, which retries; only an impossible channel layout fails start-up.
-    if ((config.channels || 1) === 2 && config.deviceChannels === 1) throw new StartupError('ERR_CHANNELS', 'a mono device (--device-channels 1) cannot give --channels 2');
-    return [];
-  }
-  if (config.source === 'synth') {
-    return [
-      new SynthSource({
+/** An input with what it sends: the opened file or synth sources (one stream each, in turn), or none for a device. */
+interface OpenedInput {
+  readonly input: CaptureInput;
+  readonly sources: ChunkSource[];
+}
+
+/** Opens every file and synth source up front, so a bad file fails start-up, not the stream. */
+async function openInputs(config: CaptureConfig, inputs: CaptureInput[]): Promise<OpenedInput[]> {
+  const opened: OpenedInput[] = [];
+  for (const input of inputs) {
+    if (input.kind === 'device') {
+      // The device is opened by the device loop, which retries; only an impossible channel layout fails start-up.
+      if ((config.channels || 1) === 2 && config.deviceChannels === 1) throw new StartupError('ERR_CHANNELS', 'a mono device (--device-channels 1) cannot give --channels 2');
+      opened.push({ input, sources: [] });
+    } else if (input.kind === 'synth') {
+      const synth = new SynthSource({
         waveform: config.synthWaveform,
         frequencyHz: config.synthFrequencyHz,
         amplitude: config.synthAmplitude,
         sampleRateHz: config.sampleRateHz,
         channelCount: config.channels || 1,
         durationS: config.synthDurationS,
-      }),
-    ];
+      });
+      opened.push({ input, sources: [synth] });
+    } else {
+      if (input.paths.length === 0) throw new StartupError('ERR_NO_INPUT', "the file source needs at least one WAV file: pass --files a.wav[,b.wav]");
+      opened.push({ input, sources: await openFiles(config, input.paths) });
+    }
   }
-  if (config.files.length === 0) throw new StartupError('ERR_NO_INPUT', "the file source needs at least one WAV file: pass --files a.wav[,b.wav]");
+  return opened;
+}
+
+async function openFiles(config: CaptureConfig, paths: readonly string[]): Promise<ChunkSource[]> {
   const sources: ChunkSource[] = [];
-  for (const path of config.files) {
+  for (const path of paths) {
     const reader = await WavStreamReader.open(path);
     const audio = reader.format;
     if (audio.sampleRateHz < WireLimits.minSampleRateHz || audio.sampleRateHz > WireLimits.maxSampleRateHz) throw new StartupError('ERR_SAMPLE_RATE', `'${path}' is at ${audio.sampleRateHz} Hz: the file source takes ${WireLimits.minSampleRateHz}..${WireLimits.maxSampleRateHz} Hz (resample it, e.g. 'sox in.wav -r 48000 out.wav')`);
@@ -64,13 +78,16 @@ function firstReceiver(socket: zmq.Push | null, router: InferenceRouter | null, 
 }
 
 /**
- * capture: source → chunker → sender. One loop, clocked by the pacer's
- * absolute deadlines (or unpaced in `fast` mode), sends every source in turn
- * as its own stream. The device source is clocked by the device instead: each
- * chunk its callbacks complete is sent at once, as one endless stream.
+ * capture: source → chunker → sender, for every `--source` entry at once. A
+ * file or synth entry is one loop, clocked by its pacer's absolute deadlines
+ * (or unpaced in `fast` mode), that sends its sources in turn, each as its own
+ * stream. A device entry is clocked by the device instead: each chunk its
+ * callbacks complete is sent at once, as one endless stream.
  */
 export async function createCaptureStage(config: CaptureConfig, log: Logger, clock: PacerClock = realTimeClock): Promise<CaptureStage> {
-  const sources = await openSources(config);
+  const inputs = await openInputs(config, captureInputs(config));
+  const sources = inputs.flatMap((i) => i.sources);
+  const hasDevice = inputs.some((i) => i.input.kind === 'device');
   const routed = config.control !== '';
   // Routed mode binds the control socket and, per inference node, a PUSH on the same host: one link to check.
   // The dry path connects to playback: a CURVE client with playback's server key.
@@ -179,34 +196,36 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
     }
   }
 
-  async function run(): Promise<void> {
-    if (config.awaitPeer) await firstReceiver(socket, router, stopped);
-    const pacer = config.pace === 'realtime' ? new Pacer(clock, 1, sources[0].sampleRateHz) : null;
-    for (let i = 0; i < sources.length && !stopping; i++) {
-      await sendStream(sources[i], (config.streamId + i) >>> 0, pacer);
-      await sources[i].close?.();
-      log.info({ streamId: (config.streamId + i) >>> 0 }, 'stream sent');
+  /** Sends a file or synth entry's sources one after another, each its own stream, on a pacer of its own. */
+  async function runSources(opened: OpenedInput): Promise<void> {
+    const { sources: entrySources, input } = opened;
+    const pacer = config.pace === 'realtime' ? new Pacer(clock, 1, entrySources[0].sampleRateHz) : null;
+    for (let i = 0; i < entrySources.length && !stopping; i++) {
+      const streamId = (input.firstStreamId + i) >>> 0;
+      await sendStream(entrySources[i], streamId, pacer);
+      await entrySources[i].close?.();
+      log.info({ streamId }, 'stream sent');
     }
   }
 
   /**
-   * Device source: DeviceSource's callbacks drive the chunks (no pacer). A device that is missing or refuses to
+   * A device entry: DeviceSource's callbacks drive the chunks (no pacer). A device that is missing or refuses to
    * open is logged, counted in quell_capture_device_errors_total and retried with backoff (100 ms doubling to
    * 5 s), so the stage stays up and serves metrics instead of crash-looping; once open, DeviceSource reopens
    * it by itself after failures.
    */
-  async function runDevice(): Promise<void> {
-    if (config.awaitPeer) await firstReceiver(socket, router, stopped);
+  async function runDevice(target: DeviceTarget, streamId: number): Promise<void> {
     const sampleRateHz = config.sampleRateHz;
     const channelCount = config.channels || 1;
     const chunkFrames = chunkFramesAt(config, sampleRateHz);
     const chunkUs = (chunkFrames * 1e6) / sampleRateHz;
-    const sender = new ChunkSender(outlet, metrics, config.streamId, sampleRateHz, channelCount, dry);
+    const sender = new ChunkSender(outlet, metrics, streamId, sampleRateHz, channelCount, dry);
     const backoff = new ReopenBackoff();
     let failures = 0;
     while (!stopping) {
       const source = new DeviceSource({
-        device: config.device || (config.pulseSource ? 'pulse' : undefined),
+        device: target.device,
+        pulseDevice: target.pulseDevice,
         sampleRateHz,
         channelCount,
         deviceChannelCount: config.deviceChannels || channelCount,
@@ -220,7 +239,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
           // captureTimeUs is the chunk's first frame; the callback that completed it came one chunk later.
           metrics.deviceToSend.record((wallClockUs() - captureTimeUs - chunkUs) / 1e6);
         },
-        onDeviceError: (err) => log.warn({ code: err.code, err: err.message }, 'input device failed, reopening'),
+        onDeviceError: (err) => log.warn({ code: err.code, err: err.message, source: target.label, streamId }, 'input device failed, reopening'),
       });
       try {
         await source.start();
@@ -230,26 +249,32 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
         failures++;
         metrics.deviceStartFailures++;
         const delayMs = backoff.nextDelayMs();
-        log.error({ code: err.code, err: err.message, retryInMs: delayMs }, 'cannot open input device');
+        log.error({ code: err.code, err: err.message, source: target.label, streamId, retryInMs: delayMs }, 'cannot open input device');
         await Promise.race([new Promise((resolve) => setTimeout(resolve, delayMs).unref()), stopped]);
         continue;
       }
       if (failures > 0) metrics.deviceRestarts++;
-      metrics.device = source;
+      metrics.devices.push(source);
       metrics.activeStreams++;
-      log.info({ device: source.device?.name, deviceId: source.device?.id, sampleRateHz, channelCount, chunkFrames }, 'input device open');
+      log.info({ device: source.device?.name, deviceId: source.device?.id, source: target.label, streamId, sampleRateHz, channelCount, chunkFrames }, 'input device open');
       await stopped;
       metrics.activeStreams--;
       // One silent chunk flagged end-of-stream, so playback finalises the stream.
       sender.send(new Float32Array(chunkFrames * channelCount), true);
-      metrics.streams.end(config.streamId);
+      metrics.streams.end(streamId);
       await source.close();
-      log.info({ streamId: config.streamId }, 'stream sent');
+      log.info({ streamId }, 'stream sent');
     }
   }
 
-  if (config.source === 'device') metrics.addDeviceState();
-  const finished = config.source === 'device' ? runDevice() : run();
+  /** Every entry at once, once a receiver is there. */
+  async function run(): Promise<void> {
+    if (config.awaitPeer) await firstReceiver(socket, router, stopped);
+    await Promise.all(inputs.map((opened) => (opened.input.kind === 'device' ? runDevice(opened.input.target, opened.input.firstStreamId) : runSources(opened))));
+  }
+
+  if (hasDevice) metrics.addDeviceState(inputs.filter((i) => i.input.kind === 'device').length);
+  const finished = run();
   const { failed, fail } = loopFailure();
   finished.catch((err: Error) => {
     log.error({ err }, 'capture loop failed');

@@ -1,4 +1,5 @@
-import { bool, endpoint, latencyOption, LINK_SECURITY_OPTIONS, PROCESS_OPTIONS, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
+import { bool, endpoint, latencyOption, LINK_SECURITY_OPTIONS, list, PROCESS_OPTIONS, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
+import { parseRoutes } from './playout/device-routes.js';
 
 /** Every playback option, declared once; flags and env names derive from the keys. */
 export const PLAYBACK_OPTIONS = {
@@ -6,6 +7,10 @@ export const PLAYBACK_OPTIONS = {
   connect: bool(false, 'Connect to the endpoint instead of binding it'),
   sink: oneOf(['file', 'null', 'device'] as const, 'file', 'Where audio goes: WAV files, nowhere (clocked), or an output device (clocked by the device, drift-corrected)'),
   device: str('', "Device sink: PortAudio id or case-insensitive name substring (see 'quell devices'); empty = the default output. Through PulseAudio use 'pulse' and PULSE_SINK=<sink>"),
+  route: list(
+    [],
+    "Device sink: streams that play on devices of their own, comma-separated STREAM=TARGET; TARGET is device (--device), device:NAME (an output by id or name from 'quell devices') or pulse:SINK (a PulseAudio sink through the ALSA 'pulse' device). E.g. 1=pulse:quell_mic_sink,2=device: capture's microphone stream to the virtual microphone, its system-audio stream to the speakers. Other streams play on --device",
+  ),
   deviceRateHz: num(48_000, 'Device sink: device sample rate, Hz; streams must arrive at this rate', { min: 8000, max: 384_000, int: true }),
   deviceChannels: num(0, 'Device sink: channels opened on the device, 1 or 2 (mono streams are copied to both); 0 = 1', { min: 0, max: 2, int: true }),
   latency: latencyOption(),
@@ -42,5 +47,7 @@ export type PlaybackConfig = ConfigOf<typeof PLAYBACK_OPTIONS>;
 export const PLAYBACK_ENV_PREFIX = 'QUELL_PLAYBACK';
 
 export function parsePlaybackConfig(env: NodeJS.ProcessEnv, argv: string[]): PlaybackConfig {
-  return parseConfig(PLAYBACK_OPTIONS, PLAYBACK_ENV_PREFIX, env, argv);
+  const config = parseConfig(PLAYBACK_OPTIONS, PLAYBACK_ENV_PREFIX, env, argv);
+  parseRoutes(config.route);
+  return config;
 }

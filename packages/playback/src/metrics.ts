@@ -125,8 +125,9 @@ export class PlaybackMetrics {
     s.gauge('quell_playback_drift_trim_ppm', () => this.device?.trimPpm ?? 0);
   }
 
-  /** Device sink: whether the output device is open, so `quell status` and `npm start` can say when there is none. */
-  addDeviceState(): void {
-    this.stage.gauge('quell_playback_device_open', () => (this.device?.deviceName ? 1 : 0));
+  /** Device sink: how many of its output devices are open, of how many, so `quell status` and `npm start` can say when one is missing. */
+  addDeviceState(devices: { readonly openCount: number; readonly all: readonly unknown[] }): void {
+    this.stage.gauge('quell_playback_device_open', () => devices.openCount);
+    this.stage.gauge('quell_playback_devices_wanted', () => devices.all.length);
   }
 }

@@ -2,6 +2,8 @@ import { decodeFrame, FrameFlags, Pacer, realTimeClock, type FrameHeader, type P
 import { attach, createLinkSecurity, createPullSocket, deviceBufferFrames, LATENCY_PRESETS, loopFailure, MetricsServer, receiveMessages, RejectedFrameLog, notifyParent, quiet, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { PlaybackConfig } from './config.js';
 import { DevicePlayout } from './playout/device-playout.js';
+import { DevicePlayouts } from './playout/device-playouts.js';
+import { parseRoutes } from './playout/device-routes.js';
 import { StreamPlayout, type StreamSummary } from './playout/stream-playout.js';
 import { PlaybackMetrics } from './metrics.js';
 import { createSink } from './sinks/create-sink.js';
@@ -55,26 +57,29 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
   const preset = LATENCY_PRESETS[config.latency];
   const targetMinMs = config.targetMinMs || preset.targetMinMs;
   const targetMarginMs = config.targetMarginMs || preset.targetMarginMs;
-  const devicePlayout = deviceMode
-    ? new DevicePlayout({
-        device: config.device || undefined,
-        sampleRateHz: config.deviceRateHz,
-        channelCount: config.deviceChannels || 1,
-        framesPerBuffer: deviceBufferFrames(config.latency, config.deviceRateHz, config.framesPerBuffer),
-        target: { minTargetS: targetMinMs / 1000, maxTargetS: Math.max(targetMinMs, config.targetMaxMs) / 1000, marginS: targetMarginMs / 1000 },
-        controller: { maxTrimPpm: config.driftMaxTrimPpm },
-        maxExcessS: Math.max(targetMinMs, config.targetMaxMs) / 1000,
-        log,
-        onStreamFinished: (s) => {
-          const stream = streams.get(s.streamId);
-          if (stream) void finish(stream);
-        },
-      })
+  const devicePlayouts = deviceMode
+    ? new DevicePlayouts({ device: config.device || undefined, pulseDevice: undefined, label: 'device' }, parseRoutes(config.route), (target) =>
+        new DevicePlayout({
+          device: target.device,
+          pulseDevice: target.pulseDevice,
+          sampleRateHz: config.deviceRateHz,
+          channelCount: config.deviceChannels || 1,
+          framesPerBuffer: deviceBufferFrames(config.latency, config.deviceRateHz, config.framesPerBuffer),
+          target: { minTargetS: targetMinMs / 1000, maxTargetS: Math.max(targetMinMs, config.targetMaxMs) / 1000, marginS: targetMarginMs / 1000 },
+          controller: { maxTrimPpm: config.driftMaxTrimPpm },
+          maxExcessS: Math.max(targetMinMs, config.targetMaxMs) / 1000,
+          log,
+          onStreamFinished: (s) => {
+            const stream = streams.get(s.streamId);
+            if (stream) void finish(stream);
+          },
+        }),
+      )
     : undefined;
-  if (devicePlayout) {
-    metrics.device = devicePlayout;
-    metrics.addDeviceState();
-    await devicePlayout.start();
+  if (devicePlayouts) {
+    metrics.device = devicePlayouts;
+    metrics.addDeviceState(devicePlayouts);
+    await devicePlayouts.start();
   }
   const clockLoops = new Set<Promise<void>>();
   const admission = new StreamAdmission({ maxStreams: config.maxStreams, maxNewStreamsPerS: config.maxNewStreamsPerS, minChunkS: clocked ? MIN_CLOCKED_CHUNK_S : 0, unplayableForMs: UNPLAYABLE_FOR_MS });
@@ -87,7 +92,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     streams.delete(stream.streamId);
     lastSeenMs.delete(stream.streamId);
     dryFormatLogged.delete(stream.streamId);
-    devicePlayout?.detach(stream);
+    devicePlayouts?.for(stream.streamId).detach(stream);
     await stream.close().catch((err: Error) => {
       metrics.sinkErrors++;
       log.error({ err, streamId: stream.streamId }, 'sink failed to finalise');
@@ -114,9 +119,9 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     await finish(stream);
   }
 
-  /** Device sink: another stream is live on the device (it sent something within --device-takeover-ms). */
-  function deviceBusy(nowMs: number): boolean {
-    for (const [id, seen] of lastSeenMs) if (streams.has(id) && nowMs - seen < config.deviceTakeoverMs) return true;
+  /** Device sink: another stream is live on `playout`'s device (it sent something within --device-takeover-ms). */
+  function deviceBusy(playout: DevicePlayout, nowMs: number): boolean {
+    for (const [id, seen] of lastSeenMs) if (streams.has(id) && devicePlayouts?.for(id) === playout && nowMs - seen < config.deviceTakeoverMs) return true;
     return false;
   }
 
@@ -124,10 +129,11 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     const fadeFrames = Math.round((config.fadeMs / 1000) * h.sampleRateHz);
     const format = { streamId: h.stream, sampleRateHz: h.sampleRateHz, channelCount: h.channelCount, fadeFrames, metrics };
     let stream: StreamPlayout;
+    const devicePlayout = devicePlayouts?.for(h.stream);
     if (devicePlayout) {
       devicePlayout.assertPlayable(h.sampleRateHz, h.channelCount);
-      // One stream plays on the device at a time: a new one takes over only from a stream gone quiet (deviceBusy).
-      for (const old of [...streams.values()]) await finish(old);
+      // One stream plays on a device at a time: a new one takes over only from a stream gone quiet (deviceBusy).
+      for (const old of [...streams.values()]) if (devicePlayouts?.for(old.streamId) === devicePlayout) await finish(old);
       const chunkFrames = Math.max(1, h.frameCount);
       // Start playing once the jitter buffer holds the smallest target; the drift corrector takes it from there.
       const prefillChunks = Math.max(config.prefillChunks, Math.ceil((targetMinMs / 1000) * h.sampleRateHz / chunkFrames));
@@ -192,7 +198,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
       }
       if (!stream) {
         const nowMs = performance.now();
-        const refusal = devicePlayout && deviceBusy(nowMs) ? 'device-busy' : admission.admit(h, streams.size, nowMs);
+        const refusal = devicePlayouts && deviceBusy(devicePlayouts.for(h.stream), nowMs) ? 'device-busy' : admission.admit(h, streams.size, nowMs);
         if (refusal) {
           metrics.drops[refusal]++;
           continue;
@@ -210,8 +216,8 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
       }
       lastSeenMs.set(h.stream, performance.now());
       const status = stream.receive(h, frame.samples);
-      if (devicePlayout) {
-        if (status === 'ok' || status === 'resync') devicePlayout.arrive(stream, h.frameCount);
+      if (devicePlayouts) {
+        if (status === 'ok' || status === 'resync') devicePlayouts.for(h.stream).arrive(stream, h.frameCount);
       } else if (!clocked) {
         stream.drainReady();
         if (stream.finished) await finish(stream);
@@ -257,10 +263,10 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
         await loop;
         await Promise.all(clockLoops);
         for (const stream of [...streams.values()]) {
-          if (!clocked && !devicePlayout) stream.drainReady();
+          if (!clocked && !devicePlayouts) stream.drainReady();
           await finish(stream);
         }
-        await devicePlayout?.close();
+        await devicePlayouts?.close();
         await metricsServer.close();
       })();
       return closed;

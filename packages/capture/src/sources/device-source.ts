@@ -34,6 +34,8 @@ export interface DeviceSourceOptions {
   queueBuffers?: number;
   /** Longest wait between reopen attempts after a device failure, ms. Default 5000. */
   reopenMaxDelayMs?: number;
+  /** Through PulseAudio (device 'pulse'): the source to open (PULSE_SOURCE while it opens); undefined = the environment's. */
+  pulseDevice?: string;
   /**
    * Receives each chunk: interleaved float32, chunkFrames * channelCount samples, a new array the receiver may
    * keep. captureTimeUs: estimated wall-clock time (µs since the epoch) of the chunk's first frame.
@@ -109,6 +111,7 @@ export class DeviceSource {
       direction: 'input',
       owner: 'DeviceSource',
       device: options.device,
+      pulseDevice: options.pulseDevice,
       portAudio: options.portAudio,
       reopenMaxDelayMs: options.reopenMaxDelayMs,
       createStream: (portAudio, device, generation) => this.#createStream(portAudio, device, generation),

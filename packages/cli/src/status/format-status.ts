@@ -130,14 +130,16 @@ export function formatStatus(snapshot: StatusSnapshot, options: { color: boolean
 /** One line per stage that should have a device open and has none: what is wrong and what to do. */
 function deviceLines(snapshot: StatusSnapshot, color: boolean): string[] {
   const fixes = {
-    capture: "no input device is open: 'npx quell devices' lists them; set QUELL_CAPTURE_DEVICE (or QUELL_CAPTURE_PULSE_SOURCE), or QUELL_CAPTURE_SOURCE=synth|file",
-    playback: "no output device is open: 'npx quell devices' lists them; set QUELL_PLAYBACK_DEVICE (or PULSE_SINK), or QUELL_PLAYBACK_SINK=file|null",
+    capture: { kind: 'input', fix: "'npx quell devices' lists them; set QUELL_CAPTURE_DEVICE (or QUELL_CAPTURE_PULSE_SOURCE, or the device entries of QUELL_CAPTURE_SOURCE), or QUELL_CAPTURE_SOURCE=synth|file" },
+    playback: { kind: 'output', fix: "'npx quell devices' lists them; set QUELL_PLAYBACK_DEVICE (or PULSE_SINK, or QUELL_PLAYBACK_ROUTE), or QUELL_PLAYBACK_SINK=file|null" },
   } as const;
   const lines: string[] = [];
   for (const stage of ['capture', 'playback'] as const) {
     const s = snapshot.stages[stage];
     if (s?.deviceOpen !== false) continue;
-    const text = `${stage}: ${fixes[stage]} (${s.deviceErrors ?? 0} failed opens so far, retrying)`;
+    const { kind, fix } = fixes[stage];
+    const missing = (s.devicesOpen ?? 0) > 0 ? `only ${s.devicesOpen} of ${s.devicesWanted} ${kind} devices are open` : `no ${kind} device is open`;
+    const text = `${stage}: ${missing}: ${fix} (${s.deviceErrors ?? 0} failed opens so far, retrying)`;
     lines.push(color ? `${RED}${text}${RESET}` : text);
   }
   const playout = snapshot.stages.playback?.playout;

@@ -45,6 +45,21 @@ quell_playback_device_buffer_target_seconds{stage="playback"} 0.0258
     assert.match(page(none), /playback: no output device is open: 'npx quell devices'.*\(3 failed opens so far, retrying\)/);
   });
 
+  it('several devices (capture --source device,pulse:…): one of two open is not open, and the status says how many are', () => {
+    const text = `
+quell_capture_device_open{stage="capture"} 1
+quell_capture_devices_wanted{stage="capture"} 2
+quell_capture_device_errors_total{stage="capture"} 4
+`;
+    const half = stageStatusFrom('capture', 'http://x/metrics', parseMetricsText(text), 0, null).status;
+    assert.equal(half.deviceOpen, false);
+    assert.equal(half.devicesOpen, 1);
+    const page = formatStatus({ time: 't', stages: { capture: half, inference: downStatus('inference', 'u', 'x'), playback: downStatus('playback', 'u', 'x') } } as never, { color: false });
+    assert.match(page, /capture: only 1 of 2 input devices are open: 'npx quell devices'/);
+    const both = stageStatusFrom('capture', 'http://x/metrics', parseMetricsText(text.replace('device_open{stage="capture"} 1', 'device_open{stage="capture"} 2')), 0, null).status;
+    assert.equal(both.deviceOpen, true);
+  });
+
   it('reads chunk counts, drops by reason, queue, model and node from one scrape', () => {
     const { status } = stageStatusFrom('inference', 'http://x/metrics', parseMetricsText(inferenceText(100)), 0, null);
     assert.equal(status.up, true);

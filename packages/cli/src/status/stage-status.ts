@@ -81,8 +81,11 @@ export interface StageStatus {
   startTimeS: number | null;
   /** Per stream, by stream id, from the stage's per-stream metrics (streams that ended leave after 30 s). */
   streams: Record<string, StreamStatus> | null;
-  /** Capture's input or playback's output device: open or not; `null` when the stage uses no device (or is down). */
+  /** Capture's input or playback's output devices: every one open or not; `null` when the stage uses no device (or is down). */
   deviceOpen: boolean | null;
+  /** How many of its devices are open, of how many it uses (several: --source or --route entries). */
+  devicesOpen?: number;
+  devicesWanted?: number;
   /** Device failures since the stage started (counted, each retried); `null` when the stage uses no device. */
   deviceErrors: number | null;
   /** Playback with a device sink: the level the drift corrector holds (jitter buffer + resampler input) and its target, s. */
@@ -183,13 +186,15 @@ export function stageStatusFrom(
   return { status, reading: { timeMs, startTimeS, rateCounter, timing: buckets } };
 }
 
-function deviceState(stage: StatusStage, samples: readonly MetricSample[]): Pick<StageStatus, 'deviceOpen' | 'deviceErrors' | 'playout'> {
+function deviceState(stage: StatusStage, samples: readonly MetricSample[]): Pick<StageStatus, 'deviceOpen' | 'devicesOpen' | 'devicesWanted' | 'deviceErrors' | 'playout'> {
   if (stage === 'inference') return { deviceOpen: null, deviceErrors: null, playout: null };
   const open = firstValue(samples, `quell_${stage}_device_open`);
   if (open === null) return { deviceOpen: null, deviceErrors: null, playout: null };
+  // Stages from before several devices say 1 or 0 and no count wanted.
+  const wanted = firstValue(samples, `quell_${stage}_devices_wanted`) ?? 1;
   const playout =
-    stage === 'playback' && open === 1
+    stage === 'playback' && open > 0
       ? { levelS: sumSamples(samples, 'quell_playback_device_buffer_level_seconds'), targetS: sumSamples(samples, 'quell_playback_device_buffer_target_seconds') }
       : null;
-  return { deviceOpen: open === 1, deviceErrors: sumSamples(samples, `quell_${stage}_device_errors_total`), playout };
+  return { deviceOpen: open >= wanted, devicesOpen: open, devicesWanted: wanted, deviceErrors: sumSamples(samples, `quell_${stage}_device_errors_total`), playout };
 }

@@ -22,6 +22,8 @@ export interface DeviceStream {
 
 export interface DevicePlayoutOptions {
   device?: DeviceSpec;
+  /** Through PulseAudio (device 'pulse'): the sink to open. */
+  pulseDevice?: string;
   sampleRateHz: number;
   channelCount: number;
   framesPerBuffer: number;
@@ -115,6 +117,7 @@ export class DevicePlayout implements DeviceMetricsView {
     const o = this.#options;
     const sink = new DeviceSink({
       device: o.device,
+      pulseDevice: o.pulseDevice,
       sampleRateHz: o.sampleRateHz,
       channelCount: o.channelCount,
       framesPerBuffer: o.framesPerBuffer,
@@ -129,7 +132,7 @@ export class DevicePlayout implements DeviceMetricsView {
       if (!(err instanceof AudioDeviceError)) throw err;
       this.#startFailures++;
       const delayMs = this.#backoff.nextDelayMs();
-      o.log.error({ code: err.code, err: err.message, retryInMs: delayMs }, 'cannot open output device');
+      o.log.error({ code: err.code, err: err.message, device: this.destination, retryInMs: delayMs }, 'cannot open output device');
       if (!this.#closed) this.#retryTimer = setTimeout(() => void this.#tryOpen().catch((e: Error) => o.log.error({ err: e }, 'output device open failed')), delayMs);
       return;
     }
@@ -139,11 +142,12 @@ export class DevicePlayout implements DeviceMetricsView {
     }
     if (this.#startFailures > 0) this.#restarts++;
     this.#sink = sink;
-    o.log.info({ device: sink.device?.name, deviceId: sink.device?.id, sampleRateHz: o.sampleRateHz, channelCount: o.channelCount }, 'output device open');
+    o.log.info({ device: sink.device?.name, deviceId: sink.device?.id, pulseDevice: o.pulseDevice, sampleRateHz: o.sampleRateHz, channelCount: o.channelCount }, 'output device open');
   }
 
   /** Where the device's audio goes: the open device's name, else the one asked for. */
   get destination(): string {
+    if (this.#options.pulseDevice) return `pulse:${this.#options.pulseDevice}`;
     return this.deviceName || String(this.#options.device ?? 'default output');
   }
 

@@ -27,6 +27,8 @@ export interface DeviceSinkOptions {
   maxQueuedFrames?: number;
   /** Longest wait between reopen attempts after a device failure, ms. Default 5000. */
   reopenMaxDelayMs?: number;
+  /** Through PulseAudio (device 'pulse'): the sink to open (PULSE_SINK while it opens); undefined = the environment's. */
+  pulseDevice?: string;
   /** Told about each device failure (already counted); the sink reopens the device by itself. */
   onDeviceError?: (err: AudioDeviceError) => void;
   /**
@@ -99,6 +101,7 @@ export class DeviceSink {
       direction: 'output',
       owner: 'DeviceSink',
       device: options.device,
+      pulseDevice: options.pulseDevice,
       portAudio: options.portAudio,
       reopenMaxDelayMs: options.reopenMaxDelayMs,
       createStream: (portAudio, device, generation) => this.#createStream(portAudio, device, generation),

@@ -12,6 +12,12 @@ export interface DeviceLinkOptions {
   owner: string;
   /** PortAudio id, case-insensitive name (substring), or undefined for the default device. */
   device?: DeviceSpec;
+  /**
+   * The PulseAudio source (input) or sink (output) that the ALSA 'pulse' device opens: set as PULSE_SOURCE /
+   * PULSE_SINK in the environment only while the stream opens (libpulse reads it then), so several links in one
+   * process can each open their own. Undefined: the environment as it is.
+   */
+  pulseDevice?: string;
   /** naudiodon or a fake; loaded lazily when omitted. */
   portAudio?: PortAudioBinding;
   /** Longest wait between reopen attempts after a failure, ms. Default 5000. */
@@ -127,6 +133,9 @@ export class DeviceLink {
     const device = this.device;
     if (!portAudio || !device) throw new Error(`${this.#options.owner}: device opened before start()`);
     const generation = ++this.#generation;
+    const pulseVariable = this.#options.direction === 'input' ? 'PULSE_SOURCE' : 'PULSE_SINK';
+    const pulseBefore = process.env[pulseVariable];
+    if (this.#options.pulseDevice) process.env[pulseVariable] = this.#options.pulseDevice;
     try {
       this.#stream = this.#options.createStream(portAudio, device, generation);
       this.#stream.start();
@@ -134,6 +143,11 @@ export class DeviceLink {
     } catch (err) {
       if (this.#stream) void this.#dropStream();
       throw new AudioDeviceError('ERR_AUDIO_DEVICE_OPEN', `cannot open ${this.#options.direction} device ${device.id} '${device.name}': ${(err as Error).message}`, true, { cause: err });
+    } finally {
+      if (this.#options.pulseDevice) {
+        if (pulseBefore === undefined) delete process.env[pulseVariable];
+        else process.env[pulseVariable] = pulseBefore;
+      }
     }
   }
 

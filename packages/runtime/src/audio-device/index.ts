@@ -6,5 +6,6 @@ export * from './select-device.js';
 export * from './delivery-clock.js';
 export * from './reopen-backoff.js';
 export * from './device-link.js';
+export * from './device-target.js';
 export * from './frame-ring.js';
 export * from './wall-clock.js';
