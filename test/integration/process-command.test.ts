@@ -216,9 +216,11 @@ describe('quell process', { timeout: 900_000 }, () => {
     const dir = await tempDir();
     const big = join(dir, 'big.wav');
     const header = encodeWav(new Float32Array(0), 48_000, 1, 'float32');
+    assert.equal(header.toString('ascii', 0, 4), 'RIFF');
     const dataBytes = 5 * 2 ** 30;
-    header.writeUInt32LE((36 + dataBytes) % 2 ** 32, 4);
-    header.writeUInt32LE(dataBytes % 2 ** 32, 40);
+    // The RIFF and data sizes as a writer that overflowed leaves them (the data chunk's size is the header's last 4 bytes).
+    header.writeUInt32LE((header.length - 8 + dataBytes) % 2 ** 32, 4);
+    header.writeUInt32LE(dataBytes % 2 ** 32, header.length - 4);
     const file = await open(big, 'w');
     await file.write(header, 0, header.length, 0);
     await file.truncate(header.length + dataBytes);

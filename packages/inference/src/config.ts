@@ -1,8 +1,9 @@
-import { bool, endpoint, LINK_SECURITY_OPTIONS, PROCESS_OPTIONS, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
+import { isProcessorName, PROCESSOR_NAMES, unknownModelMessage } from './processors/processor-names.js';
+import { bool, ConfigError, endpoint, LINK_SECURITY_OPTIONS, PROCESS_OPTIONS, num, oneOf, parseConfig, str, type ConfigOf } from '@quell/runtime';
 
 /** Every inference option, declared once; flags and env names derive from the keys. */
 export const INFERENCE_OPTIONS = {
-  model: str('passthrough', 'Processor to run (passthrough, gain, dtln, gtcrn, deepfilternet3)'),
+  model: str('passthrough', `Processor to run (${PROCESSOR_NAMES.join(', ')})`),
   modelDir: str('', "Folder with fetched models; '' = <repo>/models"),
   gain: num(0.5, 'Linear gain of the gain processor', { min: -100, max: 100 }),
   intraOpThreads: num(1, 'ONNX Runtime intra-op threads per session', { min: 1, max: 64, int: true }),
@@ -45,5 +46,8 @@ export type InferenceConfig = ConfigOf<typeof INFERENCE_OPTIONS>;
 export const INFERENCE_ENV_PREFIX = 'QUELL_INFERENCE';
 
 export function parseInferenceConfig(env: NodeJS.ProcessEnv, argv: string[]): InferenceConfig {
-  return parseConfig(INFERENCE_OPTIONS, INFERENCE_ENV_PREFIX, env, argv);
+  const config = parseConfig(INFERENCE_OPTIONS, INFERENCE_ENV_PREFIX, env, argv);
+  // Checked with the rest of the config: a typo stops the stage before any model code loads.
+  if (!isProcessorName(config.model)) throw new ConfigError(`--model: ${unknownModelMessage(config.model)}`);
+  return config;
 }

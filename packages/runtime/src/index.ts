@@ -9,6 +9,7 @@ export * from './metrics/stage-histogram.js';
 export * from './metrics/bucket-counts-histogram.js';
 export * from './metrics/stage-registry.js';
 export * from './metrics/metrics-server.js';
+export * from './rate/token-bucket.js';
 export * from './metrics/scrape.js';
 export * from './metrics/latency-sketch.js';
 export * from './metrics/bucket-counts.js';

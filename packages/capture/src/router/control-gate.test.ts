@@ -24,17 +24,17 @@ describe('ControlGate', () => {
     assert.equal(gate.admit(peer(2), 0), true);
   });
 
-  it('tracks at most maxPeers and forgets idle ones on prune', () => {
+  it('tracks at most maxPeers and forgets on prune the ones whose bucket has refilled', () => {
     const gate = new ControlGate(OPTIONS);
     for (let n = 0; n < 3; n++) assert.equal(gate.admit(peer(n), 0), true);
     assert.equal(gate.admit(peer(9), 0), false);
     assert.equal(gate.refused['peer-cap'], 1);
-    // A bucket of 5 at 10/s refills in 500 ms.
-    gate.prune(400);
+    // Each took 1 of 5 tokens at 10/s: full again (as good as new, so forgotten) 100 ms later.
+    gate.prune(50);
     assert.equal(gate.peerCount, 3);
-    gate.prune(500);
+    gate.prune(100);
     assert.equal(gate.peerCount, 0);
-    assert.equal(gate.admit(peer(9), 500), true);
+    assert.equal(gate.admit(peer(9), 100), true);
   });
 
   it('keeps at most maxWatchers, renews a known one, and prunes expired ones', () => {

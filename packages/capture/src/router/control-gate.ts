@@ -1,4 +1,4 @@
-import { zeroCounts, type ReasonCounts } from '@quell/runtime';
+import { TokenBucket, zeroCounts, type ReasonCounts } from '@quell/runtime';
 
 /**
  * Why capture's control socket refused a message, each counted in
@@ -31,11 +31,6 @@ export interface ControlGateOptions {
   watchTtlMs: number;
 }
 
-interface Bucket {
-  tokens: number;
-  lastMs: number;
-}
-
 /**
  * The control socket's admission: a token bucket per peer (its ZeroMQ routing
  * identity), the bounded list of clients watching for swap outcomes, and the
@@ -43,7 +38,7 @@ interface Bucket {
  */
 export class ControlGate {
   readonly #o: ControlGateOptions;
-  readonly #peers = new Map<string, Bucket>();
+  readonly #peers = new Map<string, TokenBucket>();
   readonly #watchers = new Map<string, { identity: Buffer; untilMs: number }>();
   readonly refused: ReasonCounts<ControlRefusal> = zeroCounts(CONTROL_REFUSALS);
 
@@ -65,14 +60,10 @@ export class ControlGate {
     let bucket = this.#peers.get(key);
     if (!bucket) {
       if (this.#peers.size >= this.#o.maxPeers) return this.refuse('peer-cap');
-      bucket = { tokens: this.#o.burst, lastMs: nowMs };
+      bucket = new TokenBucket(this.#o.ratePerS, this.#o.burst, nowMs);
       this.#peers.set(key, bucket);
     }
-    bucket.tokens = Math.min(this.#o.burst, bucket.tokens + ((nowMs - bucket.lastMs) * this.#o.ratePerS) / 1000);
-    bucket.lastMs = nowMs;
-    if (bucket.tokens < 1) return this.refuse('rate-limited');
-    bucket.tokens -= 1;
-    return true;
+    return bucket.take(nowMs) || this.refuse('rate-limited');
   }
 
   /** Counts a refusal; always false, so a caller can `return gate.refuse(...)`. */
@@ -97,10 +88,9 @@ export class ControlGate {
     return out;
   }
 
-  /** Forgets expired watchers and peers whose bucket has refilled (idle long enough to be new again). */
+  /** Forgets expired watchers and peers whose bucket has refilled (as good as new: a new bucket starts full). */
   prune(nowMs: number): void {
     for (const [key, w] of this.#watchers) if (w.untilMs < nowMs) this.#watchers.delete(key);
-    const refillMs = (this.#o.burst * 1000) / this.#o.ratePerS;
-    for (const [key, b] of this.#peers) if (nowMs - b.lastMs >= refillMs) this.#peers.delete(key);
+    for (const [key, bucket] of this.#peers) if (bucket.isFull(nowMs)) this.#peers.delete(key);
   }
 }

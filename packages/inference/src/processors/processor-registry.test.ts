@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ConfigError } from '@quell/runtime';
+import { parseInferenceConfig } from '../config.js';
 import { ModelError } from '../models/model-errors.js';
 import { createProcessor, PROCESSOR_NAMES } from './processor-registry.js';
 
@@ -36,5 +38,14 @@ describe('processor registry', () => {
     twice.createStream(48000, 1).process(input, out);
     assert.deepEqual(out, Float32Array.from([1, -0.5, 0]));
     assert.equal(half.createStream(48000, 1).latencyFrames, 0);
+  });
+});
+
+describe('--model is checked with the rest of the config', () => {
+  it('an unknown name, or one of Object.prototype\'s, is a ConfigError listing the models, before any model code loads', () => {
+    for (const name of ['nope', 'constructor', '__proto__', 'toString']) {
+      assert.throws(() => parseInferenceConfig({}, ['--model', name]), (err: unknown) => err instanceof ConfigError && err.message.includes(`unknown model '${name}': choose one of passthrough, gain, dtln, gtcrn, deepfilternet3`), name);
+    }
+    assert.equal(parseInferenceConfig({}, ['--model', 'gtcrn']).model, 'gtcrn');
   });
 });

@@ -6,8 +6,11 @@ import { GainProcessor } from './gain-processor.js';
 import { createGtcrnProcessor } from './gtcrn-processor.js';
 import { PassthroughProcessor } from './passthrough-processor.js';
 import type { Processor, ProcessorOptions } from './processor.js';
+import { isProcessorName, unknownModelMessage, type ProcessorName } from './processor-names.js';
 
-const FACTORIES: Readonly<Record<string, (options: ProcessorOptions) => Promise<Processor>>> = {
+export { PROCESSOR_NAMES } from './processor-names.js';
+
+const FACTORIES: Readonly<Record<ProcessorName, (options: ProcessorOptions) => Promise<Processor>>> = {
   passthrough: async () => new PassthroughProcessor(),
   gain: async (options) => new GainProcessor(options),
   dtln: createDtlnProcessor,
@@ -20,9 +23,6 @@ const FACTORIES: Readonly<Record<string, (options: ProcessorOptions) => Promise<
     }),
 };
 
-/** Names `createProcessor` accepts. */
-export const PROCESSOR_NAMES: readonly string[] = Object.keys(FACTORIES);
-
 /**
  * Creates the named processor. `options.modelDir` is the model store root
  * (holding `dtln/`, `gtcrn/`). Throws `ModelError` MODEL_UNKNOWN for an unknown name (the
@@ -30,8 +30,6 @@ export const PROCESSOR_NAMES: readonly string[] = Object.keys(FACTORIES);
  * when their files are missing or corrupt.
  */
 export async function createProcessor(name: string, options: ProcessorOptions): Promise<Processor> {
-  // Own keys only: 'constructor' or '__proto__' must not reach Object.prototype.
-  const factory = Object.hasOwn(FACTORIES, name) ? FACTORIES[name] : undefined;
-  if (factory === undefined) throw new ModelError('MODEL_UNKNOWN', `unknown model '${name}': choose one of ${PROCESSOR_NAMES.join(', ')}`);
-  return factory(options);
+  if (!isProcessorName(name)) throw new ModelError('MODEL_UNKNOWN', unknownModelMessage(name));
+  return FACTORIES[name](options);
 }

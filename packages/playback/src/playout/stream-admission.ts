@@ -1,4 +1,5 @@
 import type { FrameHeader } from '@quell/protocol';
+import { TokenBucket } from '@quell/runtime';
 
 /** Why playback would not open a stream for a chunk; each is a `quell_playback_drops_total` reason. */
 export type AdmissionRefusal = 'stream-cap' | 'stream-rate' | 'format' | 'unplayable';
@@ -26,13 +27,12 @@ const MAX_UNPLAYABLE = 1024;
  */
 export class StreamAdmission {
   readonly #o: StreamAdmissionOptions;
-  #tokens: number;
-  #lastMs = Number.NaN;
+  readonly #newStreams: TokenBucket;
   readonly #unplayableUntil = new Map<number, number>();
 
   constructor(options: StreamAdmissionOptions) {
     this.#o = options;
-    this.#tokens = options.maxNewStreamsPerS;
+    this.#newStreams = new TokenBucket(options.maxNewStreamsPerS, options.maxNewStreamsPerS);
   }
 
   /** Null when `h` may open a stream now (a token is taken), else why not. */
@@ -44,12 +44,7 @@ export class StreamAdmission {
     }
     if (openStreams >= this.#o.maxStreams) return 'stream-cap';
     if (this.#o.minChunkS > 0 && h.frameCount < this.#o.minChunkS * h.sampleRateHz) return 'format';
-    const rate = this.#o.maxNewStreamsPerS;
-    this.#tokens = Number.isNaN(this.#lastMs) ? this.#tokens : Math.min(rate, this.#tokens + ((nowMs - this.#lastMs) * rate) / 1000);
-    this.#lastMs = nowMs;
-    if (this.#tokens < 1) return 'stream-rate';
-    this.#tokens -= 1;
-    return null;
+    return this.#newStreams.take(nowMs) ? null : 'stream-rate';
   }
 
   /** Remembers that the sink could not play `stream`, for unplayableForMs. */
