@@ -13,7 +13,8 @@
 // file); and every frame sent must be accounted for at the receiver:
 // received, received as dry, or rejected by reason. Seeded: the seed and the
 // shrunk sequence are printed on failure; QUELL_FUZZ_SEED and
-// QUELL_FUZZ_RUNS replay or widen a run.
+// QUELL_FUZZ_RUNS replay or widen a run; QUELL_FUZZ_TRACE_MS=N prints every
+// scrape slower than N ms with its target and the sequence before it.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -204,19 +205,25 @@ describe('sequence fuzzing of playback and inference', { timeout: 600_000 }, () 
     let sent = 0;
     let worstScrapeMs = 0;
     let peakRssMiB = 0;
+    let runIndex = 0;
     // The first failing sequence as generated: after a failure the targets' state differs, so the shrunk one may mislead.
     let firstFailure: { steps: FrameStep[]; error: string } | null = null;
     try {
       await fc.assert(
         fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 10 }), async (steps) => {
+          runIndex++;
           try {
             const frames = model.frames(steps);
             for (const t of targets) for (const parts of frames) await t.push.send(parts);
             sent += frames.length;
             for (const t of targets) {
               const started = performance.now();
-              const m = await scrapeMetrics(t.metricsUrl, 100);
-              worstScrapeMs = Math.max(worstScrapeMs, performance.now() - started);
+              const m = await scrapeMetrics(t.metricsUrl, 100).catch((err: Error) => {
+                throw new Error(`${t.name}: /metrics did not answer within 100 ms (${err.message}) after run ${runIndex}`);
+              });
+              const scrapeMs = performance.now() - started;
+              if (process.env.QUELL_FUZZ_TRACE_MS && scrapeMs > Number(process.env.QUELL_FUZZ_TRACE_MS)) console.log(`# slow scrape: ${t.name} ${scrapeMs.toFixed(1)} ms after run ${runIndex}: ${JSON.stringify(steps)}`);
+              worstScrapeMs = Math.max(worstScrapeMs, scrapeMs);
               const rssMiB = metric(m, 'process_resident_memory_bytes') / 2 ** 20;
               peakRssMiB = Math.max(peakRssMiB, rssMiB);
               if (rssMiB >= RSS_BOUND_MIB) throw new Error(`${t.name} playback RSS ${rssMiB.toFixed(0)} MiB`);

@@ -1,7 +1,21 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { buildWavHeader, WAV_HEADER_BYTES, type WavSampleFormat } from './wav-header.js';
 
 const BLOCK_BYTES = 256 * 1024;
+/** WAV is little-endian; a Float32Array is in the machine's order. */
+const LITTLE_ENDIAN = endianness() === 'LE';
+/** Each block's float32 view, made once per block (blocks are reused, so this is no allocation per chunk). */
+const floatViews = new WeakMap<Buffer, Float32Array>();
+
+function floatView(block: Buffer): Float32Array {
+  let view = floatViews.get(block);
+  if (!view) {
+    view = new Float32Array(block.buffer, block.byteOffset, block.length / 4);
+    floatViews.set(block, view);
+  }
+  return view;
+}
 /** Blocks kept for reuse; more are made while the disk lags, and their number is what back-pressure watches. */
 const BLOCK_COUNT = 4;
 
@@ -77,7 +91,12 @@ export class WavFileWriter {
       const block = this.#active;
       const room = (BLOCK_BYTES - this.#fill) / this.#bytesPerSample;
       const n = Math.min(room, samples.length - i);
-      if (this.format === 'float32') {
+      if (this.format === 'float32' && LITTLE_ENDIAN) {
+        // A typed-array copy into the block's float view: ~10x faster than writeFloatLE per sample.
+        const view = floatView(block);
+        const at = this.#fill / 4;
+        for (let k = 0; k < n; k++) view[at + k] = samples[i + k];
+      } else if (this.format === 'float32') {
         for (let k = 0; k < n; k++) block.writeFloatLE(samples[i + k], this.#fill + k * 4);
       } else {
         for (let k = 0; k < n; k++) {
