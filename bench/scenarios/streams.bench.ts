@@ -49,6 +49,18 @@ function quantileMs(before: MetricSample[], after: MetricSample[], q: number): n
   return bucket ? bucket.le * 1000 : Number.NaN;
 }
 
+/** Drops between two scrapes of the three stages, by stage and reason (only the non-zero ones). */
+function dropReasons(first: MetricSample[][], last: MetricSample[][]): Record<string, number> {
+  const out: Record<string, number> = {};
+  ['capture', 'inference', 'playback'].forEach((stage, i) => {
+    for (const s of last[i].filter((x) => x.name === `quell_${stage}_drops_total`)) {
+      const before = first[i].find((x) => x.name === s.name && x.labels.reason === s.labels.reason)?.value ?? 0;
+      if (s.value > before) out[`${stage}:${s.labels.reason}`] = s.value - before;
+    }
+  });
+  return out;
+}
+
 const rows: Record<string, string | number>[] = [];
 for (const model of models) {
   let troubled = 0;
@@ -83,7 +95,7 @@ for (const model of models) {
       };
       const clean = row.drops === 0 && row.gaps === 0 && row.underruns === 0 && row.degraded === 0;
       rows.push({ ...row, clean: clean ? 'yes' : 'no' });
-      console.log(JSON.stringify(rows.at(-1)));
+      console.log(JSON.stringify({ ...rows.at(-1), dropsByStageAndReason: dropReasons(first, last) }));
       troubled = clean ? 0 : troubled + 1;
     } finally {
       await p.stop();
