@@ -1,5 +1,5 @@
 import { decodeFrame, FrameFlags, Pacer, realTimeClock, type FrameHeader, type PacerClock } from '@quell/protocol';
-import { attach, createLinkSecurity, createPullSocket, deviceBufferFrames, LATENCY_PRESETS, loopFailure, MetricsServer, receiveMessages, RejectedFrameLog, notifyParent, quiet, StartupError, type Logger, type StageHandle } from '@quell/runtime';
+import { attach, createLinkSecurity, createPullSocket, deviceBufferFrames, LATENCY_PRESETS, loopFailure, MetricsServer, receiveMessages, RejectedFrameLog, notifyParent, quiet, stageDeviceTarget, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { PlaybackConfig } from './config.js';
 import { DevicePlayout } from './playout/device-playout.js';
 import { DevicePlayouts } from './playout/device-playouts.js';
@@ -60,7 +60,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
   const targetMinMs = config.targetMinMs || preset.targetMinMs;
   const targetMarginMs = config.targetMarginMs || preset.targetMarginMs;
   const devicePlayouts = deviceMode
-    ? new DevicePlayouts({ device: config.device || undefined, pulseDevice: undefined, label: 'device' }, parseRoutes(config.route), (target) =>
+    ? new DevicePlayouts(stageDeviceTarget(config.device), parseRoutes(config.route), (target) =>
         new DevicePlayout({
           device: target.device,
           pulseDevice: target.pulseDevice,

@@ -1,4 +1,4 @@
-import { ConfigError, parseDeviceTarget, type DeviceTarget } from '@quell/runtime';
+import { ConfigError, parseDeviceTarget, stageDeviceTarget, type DeviceTarget } from '@quell/runtime';
 import type { CaptureConfig } from '../config.js';
 
 /** One entry of `--source`, with the stream id(s) it sends. */
@@ -31,9 +31,7 @@ export function captureInputs(config: Pick<CaptureConfig, 'source' | 'files' | '
       inputs.push({ kind: 'files', paths: config.files, firstStreamId: take(Math.max(1, config.files.length)) });
     } else if (entry.startsWith('file:')) inputs.push({ kind: 'files', paths: [entry.slice('file:'.length)], firstStreamId: take(1) });
     else if (entry === 'device') {
-      // The stage's own --device / --pulse-source.
-      const target = { device: config.device || (config.pulseSource ? 'pulse' : undefined), pulseDevice: config.pulseSource || undefined, label: 'device' };
-      inputs.push({ kind: 'device', target, firstStreamId: take(1) });
+      inputs.push({ kind: 'device', target: stageDeviceTarget(config.device, config.pulseSource), firstStreamId: take(1) });
     } else {
       const target = parseDeviceTarget(entry);
       if (!target) throw new ConfigError(`--source entry '${entry}' is not one of ${SOURCE_FORMS}`);

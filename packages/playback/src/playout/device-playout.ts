@@ -163,7 +163,6 @@ export class DevicePlayout implements DeviceMetricsView {
   /** Makes `stream` (format checked by assertPlayable) the one the device pulls from, with a DriftCorrector of its own, replacing any other. */
   play(stream: DeviceStream, chunkFrames: number): void {
     const o = this.#options;
-    this.assertPlayable(stream.sampleRateHz, stream.channelCount);
     this.#pastUnderruns += this.#corrector?.underrunCount ?? 0;
     this.#pastOverflows += this.#corrector?.overflowCount ?? 0;
     this.#stream = stream;

@@ -24,3 +24,8 @@ export function parseDeviceTarget(text: string): DeviceTarget | null {
   if (kind === 'pulse') return { device: 'pulse', pulseDevice: name, label: text };
   return { device: name, pulseDevice: undefined, label: text };
 }
+
+/** The `device` target: the stage's own `--device` (and, for capture, `--pulse-source`, which implies the 'pulse' device). */
+export function stageDeviceTarget(device: string, pulseDevice = ''): DeviceTarget {
+  return { device: device || (pulseDevice ? 'pulse' : undefined), pulseDevice: pulseDevice || undefined, label: 'device' };
+}
