@@ -80,4 +80,71 @@ describe('device sink against unwelcome streams (PulseAudio)', { timeout: 120_00
       assert.equal(await playback.stop(), 0);
     }
   });
+
+  // In CI a playback process that missed one deadline (held up ~60 ms) made the null sink render ~2 s of silence
+  // ahead and take nothing for those 2 s: the jitter buffer overflowed, resynced (dropping what it held, uncounted),
+  // the arrival jitter looked like 1.3 s and the level stayed ~290 ms above a 200 ms target for a minute.
+  it('an output device that stops taking audio (playback held up 60 ms on a null sink nobody records): the stall is counted, the newest audio kept, the level back at target', async (t) => {
+    const playback = new StageProcess('playback', ['--endpoint', 'tcp://127.0.0.1:*', '--sink', 'device', '--device', 'pulse', '--metrics-port', '0', '--log-level', 'warn'], { PULSE_SINK: SINK });
+    const info = await playback.ready;
+    const push = createPushSocket({ highWaterMarkChunks: 10_000, curve: security.curve[0] });
+    push.connect(String(info.endpoint));
+    const scrape = async (): Promise<Awaited<ReturnType<typeof scrapeMetrics>>> => scrapeMetrics(`http://127.0.0.1:${info.metricsPort}/metrics`);
+    const STREAM = 5;
+    const CHUNKS = 1000;
+    const STOP_AT = 400;
+    let sent = 0;
+    const sending = (async () => {
+      const pacer = new Pacer(realTimeClock, 480, 48_000);
+      for (let seq = 0; seq < CHUNKS; seq++, sent++) {
+        await pacer.next();
+        await push.send(encodeFrame(chunkHeader(STREAM, seq, { flags: seq === CHUNKS - 1 ? FrameFlags.END_OF_STREAM : 0 }), new Float32Array(480).fill(0.1)));
+      }
+    })();
+    try {
+      // 4 s into the 10 s stream (past the null sink's own start-up stall), playback misses its deadlines for 60 ms.
+      while (sent < STOP_AT) await sleep(10);
+      const beforeStop = await scrape();
+      process.kill(playback.child.pid!, 'SIGSTOP');
+      await sleep(60);
+      process.kill(playback.child.pid!, 'SIGCONT');
+      // A stall is counted when the device asks again: wait for it, then for 1 s of steady play after it (the
+      // device at its pace again: 90 of the 100 chunk periods played).
+      const stallsBefore = sumSamples(beforeStop, 'quell_playback_device_stalls_total');
+      const played: number[] = [];
+      let now = beforeStop;
+      let stalls = stallsBefore;
+      for (let i = 0; i < 50; i++) {
+        await sleep(100);
+        now = await scrape();
+        stalls = sumSamples(now, 'quell_playback_device_stalls_total');
+        played.push(sumSamples(now, 'quell_playback_chunks_played_total'));
+        if (stalls > stallsBefore && played.length > 10 && played[played.length - 1] - played[played.length - 11] >= 90) break;
+      }
+      const drops = (reason: string): number => sumSamples(now, 'quell_playback_drops_total', { reason }) - sumSamples(beforeStop, 'quell_playback_drops_total', { reason });
+      const levelMs = sumSamples(now, 'quell_playback_device_buffer_level_seconds') * 1e3;
+      const targetMs = sumSamples(now, 'quell_playback_device_buffer_target_seconds') * 1e3;
+      const stalledMs = (sumSamples(now, 'quell_playback_device_stalled_seconds_total') - sumSamples(beforeStop, 'quell_playback_device_stalled_seconds_total')) * 1e3;
+      t.diagnostic(`stalls ${stalls - stallsBefore} (${stalledMs.toFixed(0)} ms without audio); overflow drops ${drops('overflow')}, device overflows ${sumSamples(now, 'quell_playback_device_overflows_total') - sumSamples(beforeStop, 'quell_playback_device_overflows_total')}; level ${levelMs.toFixed(1)} ms, target ${targetMs.toFixed(1)} ms`);
+      assert.ok(stalls - stallsBefore >= 1 && stalledMs >= 10, `the held-up device counted as a stall: ${stalls - stallsBefore} stalls, ${stalledMs} ms`);
+      assert.equal(drops('resync'), 0, 'the stream timeline never restarted');
+      assert.equal(drops('flushed'), 0);
+      assert.equal(drops('late'), 0, 'nothing was played past and then arrived');
+      assert.ok(targetMs < 150, `the target rose by the arrival jitter, not by the device stall (${targetMs} ms; the maximum is 200)`);
+      assert.ok(levelMs < targetMs + 20, `level ${levelMs} ms back within 2 chunks of the ${targetMs} ms target`);
+      await sending;
+      await sleep(500);
+      const end = await scrape();
+      const stream = (name: string): number => sumSamples(end, name, { stream: String(STREAM) });
+      // The stream's ledger holds: every chunk received was played, dropped (counted) or is still held.
+      const received = stream('quell_playback_stream_chunks_received_total');
+      const accounted = stream('quell_playback_stream_chunks_played_total') + stream('quell_playback_stream_drops_total') + sumSamples(end, 'quell_playback_jitter_buffer_depth_chunks');
+      assert.equal(received, CHUNKS);
+      assert.ok(accounted >= received, `received ${received}, played + dropped + held ${accounted}`);
+    } finally {
+      await sending.catch(() => undefined);
+      push.close();
+      assert.equal(await playback.stop(), 0);
+    }
+  });
 });

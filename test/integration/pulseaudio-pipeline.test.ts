@@ -43,6 +43,26 @@ function metric(samples: Awaited<ReturnType<RunningPipeline['scrape']>>, name: s
   return sumSamples(samples, name);
 }
 
+/** Runs of at least 1 ms where a recorded tone is silent (|x| < 1e-3: a 0.2 sine at 440 Hz is there for one sample per crossing). */
+function silentRuns(x: Float32Array, rateHz: number): { startFrame: number; frames: number }[] {
+  const minFrames = rateHz / 1000;
+  const runs: { startFrame: number; frames: number }[] = [];
+  let start = -1;
+  // Skip the silence before the tone first arrives.
+  let i = x.findIndex((v) => Math.abs(v) >= 1e-3);
+  if (i < 0) return runs;
+  for (; i <= x.length; i++) {
+    const quiet = i < x.length && Math.abs(x[i]) < 1e-3;
+    if (quiet && start < 0) start = i;
+    else if (!quiet && start >= 0) {
+      // A run that reaches the end of the recording is the end of the run, not a gap.
+      if (i - start >= minFrames && i < x.length) runs.push({ startFrame: start, frames: i - start });
+      start = -1;
+    }
+  }
+  return runs;
+}
+
 describe('devices through PulseAudio', () => {
   let dir = '';
   const modules: string[] = [];
@@ -115,6 +135,10 @@ describe('devices through PulseAudio', () => {
   it('runs 3 minutes in real time: no drops, at most 1 underrun, bounded buffer depth', { timeout: 300_000 }, async (t) => {
     const durationS = Number(process.env.QUELL_TEST_LONG_RUN_S ?? 180);
     const input = recordSource(`${SINK_IN}.monitor`, RATE_HZ);
+    // And one on the output, as an app records the virtual microphone: a null sink nobody records renders 2 s of
+    // silence ahead whenever its one player misses a deadline, and takes nothing for those 2 s (a real device
+    // does not; the hostile-device test covers that stall). Recorded from before playback starts (see above).
+    const output = recordSource(`${SINK_OUT}.monitor`, RATE_HZ);
     const p = await startDevicePipeline();
     // A steady tone into the input sink for the whole run.
     const wavPath = join(dir, 'long.wav');
@@ -133,25 +157,64 @@ describe('devices through PulseAudio', () => {
         return {
           drops: metric(cap, 'quell_capture_drops_total') + metric(inf, 'quell_inference_drops_total') + metric(pb, 'quell_playback_drops_total'),
           underruns: metric(pb, 'quell_playback_underruns_total') + metric(pb, 'quell_playback_device_underruns_total'),
+          stalls: metric(pb, 'quell_playback_device_stalls_total'),
+          stalledMs: metric(pb, 'quell_playback_device_stalled_seconds_total') * 1e3,
           overflows: metric(pb, 'quell_playback_device_overflows_total'),
           levelMs: metric(pb, 'quell_playback_device_buffer_level_seconds') * 1e3,
           depth: metric(pb, 'quell_playback_jitter_buffer_depth_chunks'),
           targetMs: metric(pb, 'quell_playback_device_buffer_target_seconds') * 1e3,
           lagMs: metric(pb, 'nodejs_eventloop_lag_max_seconds') * 1e3,
+          // Where a burst came from, when a window fails: chunks through each stage, device reopens, node failures.
+          ledger: {
+            captureRead: metric(cap, 'quell_capture_stream_chunks_read_total'),
+            captureSent: metric(cap, 'quell_capture_chunks_sent_total'),
+            captureOverflows: metric(cap, 'quell_capture_device_overflows_total'),
+            captureReopens: metric(cap, 'quell_capture_device_reopens_total'),
+            nodeFailures: metric(cap, 'quell_capture_node_failures_total'),
+            inferenceReceived: metric(inf, 'quell_inference_chunks_received_total'),
+            inferenceSent: metric(inf, 'quell_inference_chunks_sent_total'),
+            playbackReceived: metric(pb, 'quell_playback_chunks_received_total'),
+            playbackPlayed: metric(pb, 'quell_playback_chunks_played_total'),
+            playbackReopens: metric(pb, 'quell_playback_device_reopens_total'),
+            captureLagMs: metric(cap, 'nodejs_eventloop_lag_max_seconds') * 1e3,
+            inferenceLagMs: metric(inf, 'nodejs_eventloop_lag_max_seconds') * 1e3,
+            playbackDrops: Object.fromEntries(pb.filter((x) => x.name === 'quell_playback_drops_total' && x.value > 0).map((x) => [x.labels.reason, x.value])),
+          },
         };
       };
       let last = await read();
       assert.equal(last.drops, 0, 'nothing dropped while the pipeline started');
       // One row per 5 s: drops, underruns and device overflows in it; level, jitter depth and target at its end;
       // playback's largest event-loop lag; how late the runner's own timer was at worst in it (a stall of the machine).
-      const windows: (Awaited<ReturnType<typeof read>> & { t: number; hostStallMs: number })[] = [];
+      const windows: (Awaited<ReturnType<typeof read>> & { t: number; hostStallMs: number; endMs: number; heardGapsMs: number[] })[] = [];
       for (let elapsed = 0; elapsed < durationS; elapsed += 5) {
         runnerDelay.reset();
         await sleep(5000);
         const now = await read();
         const lateMs = runnerDelay.max / 1e6 - HOST_STALL_RESOLUTION_MS;
-        windows.push({ ...now, t: elapsed + 5, drops: now.drops - last.drops, underruns: now.underruns - last.underruns, overflows: now.overflows - last.overflows, hostStallMs: lateMs >= HOST_STALL_MS ? Math.round(lateMs) : 0 });
+        const ledger = Object.fromEntries(Object.entries(now.ledger).map(([k, v]) => [k, typeof v === 'number' && !k.endsWith('LagMs') ? v - (last.ledger[k as keyof typeof last.ledger] as number) : v]));
+        windows.push({
+          ...now,
+          ledger: ledger as typeof now.ledger,
+          t: elapsed + 5,
+          endMs: performance.now(),
+          heardGapsMs: [],
+          drops: now.drops - last.drops,
+          underruns: now.underruns - last.underruns,
+          overflows: now.overflows - last.overflows,
+          stalls: now.stalls - last.stalls,
+          stalledMs: now.stalledMs - last.stalledMs,
+          hostStallMs: lateMs >= HOST_STALL_MS ? Math.round(lateMs) : 0,
+        });
         last = now;
+      }
+      // What a listener heard: every run of silence in the recorded output tone, placed in its window.
+      const firstStartMs = windows[0].endMs - 5000;
+      const recorded = await output.stop();
+      for (const gap of silentRuns(recorded, RATE_HZ)) {
+        const atMs = output.startMs + (gap.startFrame / RATE_HZ) * 1000;
+        const w = windows.find((x) => atMs >= firstStartMs && atMs < x.endMs);
+        w?.heardGapsMs.push(Math.round((gap.frames / RATE_HZ) * 1000));
       }
       // A stall of the whole machine stalls PulseAudio's clock too and no pipeline can hide it: a window that has
       // one, and the window after it (level and target settle back), is excused and reported, nothing else.
@@ -161,6 +224,7 @@ describe('devices through PulseAudio', () => {
       // bursty moment); no overflow, a bounded level and depth.
       const bad = judged.filter((w) => w.drops > 0 || w.overflows > 0 || w.levelMs >= 250 || w.depth > 25);
       const underruns = judged.reduce((sum, w) => sum + w.underruns, 0);
+      const heardGaps = judged.reduce((sum, w) => sum + w.heardGapsMs.length, 0);
       const [cap, pb] = await Promise.all([p.scrape('capture'), p.scrape('playback')]);
       const summary = {
         chunksSent: metric(cap, 'quell_capture_chunks_sent_total'),
@@ -173,17 +237,23 @@ describe('devices through PulseAudio', () => {
         maxPlaybackLagMs: Math.max(...windows.map((w) => w.lagMs)),
         trimPpm: metric(pb, 'quell_playback_drift_trim_ppm'),
         hostStallsMs: windows.filter((w) => w.hostStallMs > 0).map((w) => w.hostStallMs),
+        deviceStalls: windows.filter((w) => w.stalls > 0).map((w) => ({ t: w.t, stalls: w.stalls, stalledMs: Math.round(w.stalledMs) })),
+        heardGaps: windows.filter((w) => w.heardGapsMs.length > 0).map((w) => ({ t: w.t, ms: w.heardGapsMs })),
         excusedWindows: excused,
       };
       t.diagnostic(JSON.stringify(summary));
-      assert.deepEqual(bad, [], `windows with drops, device overflows, a level of 250 ms or more or over 25 chunks of jitter buffer and no stall of the machine: ${JSON.stringify(bad)}`);
+      // The window before the first bad one too: what led up to it.
+      const firstBad = windows.indexOf(bad[0]);
+      assert.deepEqual(bad, [], `windows with drops, device overflows, a level of 250 ms or more or over 25 chunks of jitter buffer and no stall of the machine: ${JSON.stringify(bad)}; the window before the first: ${JSON.stringify(windows[firstBad - 1])}`);
       assert.ok(underruns <= 1, `${underruns} underruns in the judged windows: ${JSON.stringify(judged.filter((w) => w.underruns > 0))}`);
+      assert.ok(heardGaps <= 1, `${heardGaps} gaps heard in the output in the judged windows: ${JSON.stringify(judged.filter((w) => w.heardGapsMs.length > 0))}`);
       assert.ok(excused.length <= 4, `the machine stalled in ${excused.length} of ${windows.length} windows: too few were judged (${JSON.stringify(excused)})`);
     } finally {
       runnerDelay.disable();
       player.kill('SIGTERM');
       await p.stop();
       await input.stop();
+      await output.stop();
     }
   });
   it('with --conceal dry, a kill -9 of inference plays the dry signal on the device: no silent 5 ms, no click', { timeout: 90_000 }, async (t) => {

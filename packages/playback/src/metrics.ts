@@ -7,6 +7,9 @@ export interface DeviceMetricsView {
   readonly overflowCount: number;
   readonly errorCount: number;
   readonly reopenCount: number;
+  /** Device requests later than the audio queued ahead of the device (DeviceSink.stallCount). */
+  readonly stallCount: number;
+  readonly stalledSeconds: number;
   readonly levelS: number;
   readonly targetS: number;
   readonly queuedFrames: number;
@@ -15,7 +18,7 @@ export interface DeviceMetricsView {
   readonly deviceName: string;
 }
 
-export const PLAYBACK_DROP_REASONS = ['late', 'duplicate', 'overflow', 'resync', 'stale', 'mismatch', 'format', 'stream-cap', 'stream-rate', 'unplayable', 'device-busy'] as const;
+export const PLAYBACK_DROP_REASONS = ['late', 'duplicate', 'overflow', 'resync', 'stale', 'mismatch', 'format', 'stream-cap', 'stream-rate', 'unplayable', 'device-busy', 'flushed'] as const;
 export type PlaybackDropReason = (typeof PLAYBACK_DROP_REASONS)[number];
 
 /** One stream's counters (its StreamPlayout bumps them beside the stage totals). */
@@ -119,6 +122,8 @@ export class PlaybackMetrics {
     s.counter('quell_playback_device_overflows_total', () => this.device?.overflowCount ?? 0);
     s.counter('quell_playback_device_errors_total', () => this.device?.errorCount ?? 0);
     s.counter('quell_playback_device_reopens_total', () => this.device?.reopenCount ?? 0);
+    s.counter('quell_playback_device_stalls_total', () => this.device?.stallCount ?? 0);
+    s.counter('quell_playback_device_stalled_seconds_total', () => this.device?.stalledSeconds ?? 0);
     s.gauge('quell_playback_device_buffer_level_seconds', () => this.device?.levelS ?? 0);
     s.gauge('quell_playback_device_buffer_target_seconds', () => this.device?.targetS ?? 0);
     s.gauge('quell_playback_device_queue_depth_frames', () => this.device?.queuedFrames ?? 0);

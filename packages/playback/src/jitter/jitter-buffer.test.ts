@@ -59,6 +59,41 @@ describe('JitterBuffer.readReady (arrival-driven)', () => {
     assert.equal(write(jb, 9), 'overflow');
   });
 
+  it('with evictOldest, a chunk too far ahead evicts the oldest (counted) instead of being dropped, so no hole is left', () => {
+    const jb = buffer({ evictOldest: true });
+    for (let seq = 0; seq < 8; seq++) write(jb, seq);
+    assert.equal(write(jb, 8), 'ok');
+    assert.equal(write(jb, 10), 'ok', 'a hole at 9 evicts two more');
+    assert.equal(jb.evictedChunks, 3);
+    assert.equal(jb.evictedFrames, 12);
+    assert.equal(jb.nextSeq, 3);
+    const played: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const { status, chunk: c } = jb.readClocked();
+      played.push(status === 'ok' ? `ok${c!.samples[0]}` : status);
+    }
+    assert.deepEqual(played, ['ok3', 'ok4', 'ok5', 'ok6', 'ok7', 'ok8', 'missing', 'ok10']);
+  });
+
+  it('evictOlderThan keeps the newest chunk periods (holes among the evicted ones skipped, not concealed later)', () => {
+    const jb = buffer();
+    for (const seq of [0, 1, 3, 4, 5]) write(jb, seq);
+    jb.evictOlderThan(2);
+    assert.equal(jb.evictedChunks, 3, 'chunks 0, 1 and 3');
+    assert.equal(jb.nextSeq, 4);
+    assert.equal(jb.depth, 2);
+    jb.evictOlderThan(5);
+    assert.equal(jb.evictedChunks, 3, 'nothing to do when fewer are held');
+  });
+
+  it('a resync counts what it flushes: the chunks of the old timeline still held', () => {
+    const jb = buffer();
+    for (const seq of [0, 1, 2]) write(jb, seq);
+    assert.equal(write(jb, 5000), 'resync');
+    assert.equal(jb.flushedChunks, 3);
+    assert.equal(jb.flushedFrames, 12);
+  });
+
   it('resyncs when the sender restarts far away, across the u32 wrap too', () => {
     const jb = buffer();
     write(jb, 0xffff_fffe);

@@ -32,6 +32,12 @@ export interface JitterBufferOptions {
   prefillChunks: number;
   /** Arrival-driven reads give up on a missing chunk once this many newer ones wait. */
   reorderWindowChunks: number;
+  /**
+   * A chunk too far ahead to fit evicts the oldest buffered ones instead of being dropped itself: a clocked
+   * reader that stopped for a while (a device that stalled) then finds the newest audio, not a run of holes
+   * that it would conceal later, on top of the latency. Evictions are counted in `evictedChunks`. Default false.
+   */
+  evictOldest?: boolean;
 }
 
 /**
@@ -52,6 +58,12 @@ export interface JitterBufferOptions {
 const NO_SAMPLES = new Float32Array(0);
 
 export class JitterBuffer {
+  /** Chunks (and their frames) evicted to make room (`evictOldest`). */
+  evictedChunks = 0;
+  evictedFrames = 0;
+  /** Chunks (and their frames) still buffered when a resync restarted the timeline: lost with the old timeline. */
+  flushedChunks = 0;
+  flushedFrames = 0;
   readonly #slots: BufferedChunk[];
   readonly #options: JitterBufferOptions;
   #started = false;
@@ -108,6 +120,10 @@ export class JitterBuffer {
 
   #reset(seq: number): void {
     for (const s of this.#slots) {
+      if (s.present) {
+        this.flushedChunks++;
+        this.flushedFrames += s.frameCount;
+      }
       s.present = false;
       s.samples = NO_SAMPLES;
     }
@@ -133,9 +149,14 @@ export class JitterBuffer {
     } else if (ahead >= this.#slots.length) {
       // Far ahead: either a burst larger than the buffer (overflow) or a new
       // timeline; a jump of more than twice the capacity is taken as the latter.
-      if (ahead < 2 * this.#slots.length) return 'overflow';
-      this.#reset(seq);
-      status = 'resync';
+      if (ahead >= 2 * this.#slots.length) {
+        this.#reset(seq);
+        status = 'resync';
+      } else if (this.#options.evictOldest) {
+        this.#evictBefore(seqAdd(seq, 1 - this.#slots.length));
+      } else {
+        return 'overflow';
+      }
     }
     const slot = this.#slot(seq);
     if (slot.present && slot.seq === seq) return 'duplicate';
@@ -212,6 +233,26 @@ export class JitterBuffer {
       this.#nextSeq = seqAdd(this.#nextSeq, 1);
     }
     return dropped;
+  }
+
+  /** Moves the play position to `keepChunks` chunk periods before the end of the newest chunk, evicting (counted) what is buffered before it. */
+  evictOlderThan(keepChunks: number): void {
+    if (this.#started) this.#evictBefore(seqAdd(this.#newestSeq, 1 - Math.max(1, keepChunks)));
+  }
+
+  /** Moves the play position to `seq`, evicting (counted) what is buffered before it. */
+  #evictBefore(seq: number): void {
+    while (seqSub(seq, this.#nextSeq) > 0) {
+      if (this.#expectedPresent()) {
+        const slot = this.#slot(this.#nextSeq);
+        this.evictedChunks++;
+        this.evictedFrames += slot.frameCount;
+        slot.present = false;
+        slot.samples = NO_SAMPLES;
+        this.#buffered--;
+      }
+      this.#nextSeq = seqAdd(this.#nextSeq, 1);
+    }
   }
 
   /**

@@ -20,6 +20,11 @@ class FakeStream implements DeviceStream {
   get heldFrames(): number {
     return this.chunks * FRAMES;
   }
+  discardOldest(keepChunks: number): number {
+    const dropped = Math.max(0, this.chunks - keepChunks);
+    this.chunks -= dropped;
+    return dropped;
+  }
   pullClocked(): Float32Array | null {
     this.pulls++;
     if (this.chunks === 0) return null;

@@ -15,6 +15,8 @@ export interface DeviceStream {
   pullClocked(): Float32Array | null;
   /** Frames held in the jitter buffer. */
   readonly heldFrames: number;
+  /** Drops the oldest buffered audio (counted by the stream) so that `keepChunks` chunk periods remain; returns the chunks dropped. */
+  discardOldest(keepChunks: number): number;
   /** True when a tick with the jitter buffer empty would play the dry signal (--conceal dry), not silence. */
   readonly dryReady?: boolean;
   readonly finished: boolean;
@@ -86,6 +88,12 @@ export class DevicePlayout implements DeviceMetricsView {
   }
   get errorCount(): number {
     return this.#startFailures + (this.#sink?.errorCount ?? 0);
+  }
+  get stallCount(): number {
+    return this.#sink?.stallCount ?? 0;
+  }
+  get stalledSeconds(): number {
+    return this.#sink?.stalledSeconds ?? 0;
   }
   get reopenCount(): number {
     return this.#restarts + (this.#sink?.reopenCount ?? 0);
@@ -221,12 +229,12 @@ export class DevicePlayout implements DeviceMetricsView {
     }
   }
 
-  /** Plays whole chunks from the jitter buffer into nothing until the level is back near the target. */
+  /** Drops the oldest whole chunks from the jitter buffer, so the level is back within a chunk of the target. */
   #discardExcess(stream: DeviceStream, corrector: DriftCorrector, nowS: number): void {
-    while (corrector.measure(nowS, stream.heldFrames) - corrector.chunkFrames / corrector.sampleRateHz >= corrector.targetS && stream.heldFrames > 0) {
-      if (!stream.pullClocked()) break;
-      this.#discardedChunks++;
-    }
+    const excessChunks = Math.floor(((corrector.measure(nowS, stream.heldFrames) - corrector.targetS) * corrector.sampleRateHz) / corrector.chunkFrames);
+    if (excessChunks <= 0) return;
+    const heldChunks = Math.round(stream.heldFrames / corrector.chunkFrames);
+    this.#discardedChunks += stream.discardOldest(Math.max(1, heldChunks - excessChunks));
   }
 
   /** Closes the device; safe to call twice. */

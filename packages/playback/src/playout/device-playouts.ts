@@ -62,6 +62,12 @@ export class DevicePlayouts implements DeviceMetricsView {
   get reopenCount(): number {
     return this.#sum((p) => p.reopenCount);
   }
+  get stallCount(): number {
+    return this.#sum((p) => p.stallCount);
+  }
+  get stalledSeconds(): number {
+    return this.#sum((p) => p.stalledSeconds);
+  }
   get levelS(): number {
     return this.#default.levelS;
   }

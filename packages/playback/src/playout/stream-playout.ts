@@ -94,7 +94,9 @@ export class StreamPlayout {
     this.channelCount = channelCount;
     this.#sink = init.sink ?? null;
     this.destination = init.sink?.destination ?? init.destination ?? '';
-    this.jitter = new JitterBuffer(options);
+    // An arrival-driven file sink writes whatever comes, whenever: lateness does not make it play late.
+    const clocked = options.sink === 'device' || options.clock === 'realtime' || (options.clock === 'auto' && options.sink !== 'file');
+    this.jitter = new JitterBuffer({ ...options, evictOldest: clocked });
     this.#concealer = new Concealer(channelCount, fadeFrames);
     this.#dry = options.conceal === 'dry' ? new DryConcealer(this.#concealer, channelCount, fadeFrames, 2 * options.capacityChunks) : null;
     this.#handover = new HandoverMixer(channelCount, options.capacityChunks);
@@ -104,8 +106,6 @@ export class StreamPlayout {
     this.#counts = metrics.streams.open(streamId);
     this.#counts.jitter = this.jitter;
     this.#counts.targetChunks = options.prefillChunks;
-    // An arrival-driven file sink writes whatever comes, whenever: lateness does not make it play late.
-    const clocked = options.sink === 'device' || options.clock === 'realtime' || (options.clock === 'auto' && options.sink !== 'file');
     // The device sink's drift corrector holds its own level and discards bursts; stale drops on top of it
     // destabilised the level under load (pulseaudio-pipeline 3-minute test), so they apply only to the other clocked sinks
     // (null, or a file under --clock realtime).
@@ -170,9 +170,16 @@ export class StreamPlayout {
       this.#drop('mismatch', 1, frameCount);
       return 'mismatch';
     }
-    const status = routed ?? this.jitter.write(seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
+    const jitter = this.jitter;
+    const evictedChunks = jitter.evictedChunks;
+    const evictedFrames = jitter.evictedFrames;
+    const flushedChunks = jitter.flushedChunks;
+    const flushedFrames = jitter.flushedFrames;
+    const status = routed ?? jitter.write(seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
     if (status === 'late') this.#lateChunks++;
     if (status !== 'ok') this.#drop(status, 1, frameCount);
+    if (jitter.evictedChunks !== evictedChunks) this.#drop('overflow', jitter.evictedChunks - evictedChunks, jitter.evictedFrames - evictedFrames);
+    if (jitter.flushedChunks !== flushedChunks) this.#drop('flushed', jitter.flushedChunks - flushedChunks, jitter.flushedFrames - flushedFrames);
     return status;
   }
 
@@ -213,6 +220,20 @@ export class StreamPlayout {
   pullClocked(): Float32Array | null {
     const { status, chunk } = this.jitter.readClocked();
     return status === 'prefilling' ? null : this.#play(status, chunk);
+  }
+
+  /**
+   * Clock-driven: drops the oldest buffered audio (counted as overflow) so that the next read plays the newest
+   * `keepChunks` chunk periods; holes among the skipped ones are skipped too, never concealed. Returns the
+   * chunks dropped.
+   */
+  discardOldest(keepChunks: number): number {
+    const before = this.jitter.evictedChunks;
+    const framesBefore = this.jitter.evictedFrames;
+    this.jitter.evictOlderThan(keepChunks);
+    const dropped = this.jitter.evictedChunks - before;
+    if (dropped > 0) this.#drop('overflow', dropped, this.jitter.evictedFrames - framesBefore);
+    return dropped;
   }
 
   /** The samples of one read: the chunk, or what conceals it; null when there is nothing to play yet. */

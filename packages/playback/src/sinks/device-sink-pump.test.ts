@@ -35,6 +35,27 @@ describe('DeviceSink with a fake PortAudio', () => {
     await sink.close();
   });
 
+  it('counts a device request later than the audio queued ahead of it as a stall, with the time it went without audio', async () => {
+    const portAudio = new FakePortAudio();
+    // 4800 frames at 48 kHz: 100 ms blocks, 2 queued in naudiodon + 3 in the device = 500 ms ahead; a stall is a gap over 520 ms.
+    const sink = new DeviceSink({ portAudio, framesPerBuffer: 4800 });
+    await sink.start();
+    const stream = portAudio.lastStream;
+    stream.holdWrites = true;
+    sink.write(new Float32Array(4800));
+    for (let i = 0; i < 6; i++) {
+      stream.releaseWrites();
+      await sleep(10);
+    }
+    assert.equal(sink.stallCount, 0, 'requests well within the audio queued ahead');
+    await sleep(700);
+    stream.releaseWrites();
+    await sleep(1);
+    assert.equal(sink.stallCount, 1);
+    assert.ok(sink.stalledSeconds >= 0.2 && sink.stalledSeconds < 5, `${sink.stalledSeconds} s without audio (a gap of 700 ms or more, less 500 ms queued)`);
+    await sink.close();
+  });
+
   it('onDemand runs before each block is taken, so a block written there plays in that block', async () => {
     const portAudio = new FakePortAudio();
     let demands = 0;

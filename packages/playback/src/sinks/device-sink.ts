@@ -1,3 +1,4 @@
+import { monotonicNs } from '@quell/protocol';
 import {
   AudioDeviceError,
   DeviceLink,
@@ -42,6 +43,7 @@ export interface DeviceSinkOptions {
 
 const BYTES_PER_SAMPLE = 4;
 const HEALTHY_BLOCKS = 100;
+const STALL_MARGIN_NS = 20e6;
 
 /**
  * Plays float32 chunks on an output device through PortAudio. The device pulls: every time naudiodon accepts a
@@ -63,6 +65,14 @@ export class DeviceSink {
   writtenFrameCount = 0;
   /** Frames handed to the device, silence included. */
   playedFrameCount = 0;
+  /**
+   * Device requests that came later than the audio queued ahead of the device could cover: the device ran dry
+   * (this process was not scheduled in time) or stopped taking audio (a PulseAudio null sink that rendered ahead).
+   * Either way the listener heard a gap that no queue here shows.
+   */
+  stallCount = 0;
+  /** Time the device went without audio in those stalls, s (each request gap beyond the queued audio). */
+  stalledSeconds = 0;
 
   readonly #onDemand: (() => void) | undefined;
   readonly #deviceQueueBuffers: number;
@@ -73,6 +83,9 @@ export class DeviceSink {
   #writing = false;
   #hasWritten = false;
   #blocksSinceOpen = 0;
+  #lastRequestNs = 0;
+  readonly #stallGapNs: number;
+  readonly #queuedAheadNs: number;
 
   /** @throws TypeError for bad options, before any device is touched. */
   constructor(options: DeviceSinkOptions = {}) {
@@ -93,6 +106,11 @@ export class DeviceSink {
     positiveInt('maxQueuedFrames', maxQueuedFrames);
     if (problems.length > 0) throw new TypeError(`DeviceSink: ${problems.join('; ')}`);
     this.#ring = new FrameRing(maxQueuedFrames, this.channelCount);
+    // Ahead of a request, the device holds naudiodon's queue and about three blocks of its own (the ALSA 'pulse'
+    // plug-in's periods): a request gap beyond that, plus a margin for scheduling noise, cannot be anything but a gap.
+    const blockNs = (this.framesPerBuffer / this.sampleRateHz) * 1e9;
+    this.#queuedAheadNs = (this.#deviceQueueBuffers + 3) * blockNs;
+    this.#stallGapNs = this.#queuedAheadNs + STALL_MARGIN_NS;
     this.#block = new Float32Array(this.framesPerBuffer * this.channelCount);
     // Reused for every block: naudiodon copies a written Buffer synchronously inside write(), and only one
     // write is ever outstanding, so the stream never holds a reference to it.
@@ -194,7 +212,20 @@ export class DeviceSink {
     });
     this.#writing = false;
     this.#blocksSinceOpen = 0;
+    this.#lastRequestNs = 0;
     return stream;
+  }
+
+  /** Counts a device request that came too late for the audio queued ahead of it (see stallCount). */
+  #measureRequestGap(): void {
+    const nowNs = monotonicNs();
+    const gapNs = nowNs - this.#lastRequestNs;
+    // The first blocks after an open fill the device's queue and its priming can pause: not a stall.
+    if (this.#lastRequestNs > 0 && this.#hasWritten && this.#blocksSinceOpen >= 2 * this.#deviceQueueBuffers && gapNs > this.#stallGapNs) {
+      this.stallCount++;
+      this.stalledSeconds += (gapNs - this.#queuedAheadNs) / 1e9;
+    }
+    this.#lastRequestNs = nowNs;
   }
 
   /** Hands the next block to naudiodon; called again from the write callback, i.e. at the device's pace. */
@@ -202,6 +233,7 @@ export class DeviceSink {
     const link = this.#link;
     const stream = link.stream;
     if (!stream || this.#writing || !link.isCurrent(generation)) return;
+    this.#measureRequestGap();
     try {
       this.#onDemand?.();
     } catch {
