@@ -32,3 +32,23 @@ export async function writeTestSignal(path: string, sampleRateHz: number, second
   await writeWav(path, samples, sampleRateHz, channels, 'float32');
   return samples;
 }
+
+/** Runs of at least 1 ms where a recorded tone is silent (|x| < 1e-3: a sine of amplitude 0.1 or more at 440 Hz stays under it for one sample per zero crossing). */
+export function silentRuns(x: Float32Array, rateHz: number): { startFrame: number; frames: number }[] {
+  const minFrames = rateHz / 1000;
+  const runs: { startFrame: number; frames: number }[] = [];
+  let start = -1;
+  // Skip the silence before the tone first arrives.
+  let i = x.findIndex((v) => Math.abs(v) >= 1e-3);
+  if (i < 0) return runs;
+  for (; i <= x.length; i++) {
+    const quiet = i < x.length && Math.abs(x[i]) < 1e-3;
+    if (quiet && start < 0) start = i;
+    else if (!quiet && start >= 0) {
+      // A run that reaches the end of the recording is the end of the run, not a gap.
+      if (i - start >= minFrames && i < x.length) runs.push({ startFrame: start, frames: i - start });
+      start = -1;
+    }
+  }
+  return runs;
+}

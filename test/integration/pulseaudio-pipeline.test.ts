@@ -9,7 +9,7 @@ import { alignedNcc, ensureTestPulse, makeTones, pactl, recordSource } from '@qu
 import { segmentNcc, waitForPlayback, waitForSettled } from '../helpers/device-pipeline.js';
 import { startPipeline, tempDir, type RunningPipeline } from '../helpers/pipeline.js';
 import { freePort } from '../helpers/ports.js';
-import { maxStep } from '../helpers/signals.js';
+import { maxStep, silentRuns } from '../helpers/signals.js';
 import { run } from '../helpers/run.js';
 
 const RATE_HZ = 48_000;
@@ -41,26 +41,6 @@ function startDevicePipeline(playbackArgs: string[] = []): Promise<RunningPipeli
 
 function metric(samples: Awaited<ReturnType<RunningPipeline['scrape']>>, name: string): number {
   return sumSamples(samples, name);
-}
-
-/** Runs of at least 1 ms where a recorded tone is silent (|x| < 1e-3: a 0.2 sine at 440 Hz is there for one sample per crossing). */
-function silentRuns(x: Float32Array, rateHz: number): { startFrame: number; frames: number }[] {
-  const minFrames = rateHz / 1000;
-  const runs: { startFrame: number; frames: number }[] = [];
-  let start = -1;
-  // Skip the silence before the tone first arrives.
-  let i = x.findIndex((v) => Math.abs(v) >= 1e-3);
-  if (i < 0) return runs;
-  for (; i <= x.length; i++) {
-    const quiet = i < x.length && Math.abs(x[i]) < 1e-3;
-    if (quiet && start < 0) start = i;
-    else if (!quiet && start >= 0) {
-      // A run that reaches the end of the recording is the end of the run, not a gap.
-      if (i - start >= minFrames && i < x.length) runs.push({ startFrame: start, frames: i - start });
-      start = -1;
-    }
-  }
-  return runs;
 }
 
 describe('devices through PulseAudio', () => {

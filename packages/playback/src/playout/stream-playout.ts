@@ -238,8 +238,9 @@ export class StreamPlayout {
 
   /** The samples of one read: the chunk, or what conceals it; null when there is nothing to play yet. */
   #play(status: ReadStatus, chunk: BufferedChunk | null): Float32Array | null {
+    // Read once: the latency recorded is the one judged against maxLatencyMs (a second read could cross it).
+    const latencyUs = chunk ? wallClockUs() - chunk.captureTimeUs : 0;
     if (status === 'ok' && chunk && this.#maxLatencyUs > 0 && !chunk.endOfStream) {
-      const latencyUs = wallClockUs() - chunk.captureTimeUs;
       if (latencyUs > this.#maxLatencyUs) {
         // Too old to play: the clock runs behind the stream (it started on a backlog, or playback was held up).
         // Conceal this slot and skip what is buffered behind the newest chunks, so fresh audio plays next.
@@ -259,7 +260,7 @@ export class StreamPlayout {
       else this.#concealer.play(chunk.samples, out);
       this.#countPlayed(chunk.frameCount);
       this.#counts.framesWritten += chunk.frameCount;
-      const latencyS = (wallClockUs() - chunk.captureTimeUs) / 1e6;
+      const latencyS = latencyUs / 1e6;
       this.#latency.record(latencyS);
       this.#metrics.latency.record(latencyS);
       this.#counts.latency.record(latencyS);
