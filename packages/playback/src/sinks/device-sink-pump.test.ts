@@ -37,7 +37,7 @@ describe('DeviceSink with a fake PortAudio', () => {
 
   it('counts a device request later than the audio queued ahead of it as a stall, with the time it went without audio', async () => {
     const portAudio = new FakePortAudio();
-    // 4800 frames at 48 kHz: 100 ms blocks, 2 queued in naudiodon + 3 in the device = 500 ms ahead; a stall is a gap over 520 ms.
+    // 4800 frames at 48 kHz: 100 ms blocks, 2 queued in naudiodon + 3 in the device = 500 ms ahead; a stall is a gap over 505 ms.
     const sink = new DeviceSink({ portAudio, framesPerBuffer: 4800 });
     await sink.start();
     const stream = portAudio.lastStream;

@@ -43,7 +43,7 @@ export interface DeviceSinkOptions {
 
 const BYTES_PER_SAMPLE = 4;
 const HEALTHY_BLOCKS = 100;
-const STALL_MARGIN_NS = 20e6;
+const STALL_MARGIN_NS = 5e6;
 
 /**
  * Plays float32 chunks on an output device through PortAudio. The device pulls: every time naudiodon accepts a
@@ -107,7 +107,9 @@ export class DeviceSink {
     if (problems.length > 0) throw new TypeError(`DeviceSink: ${problems.join('; ')}`);
     this.#ring = new FrameRing(maxQueuedFrames, this.channelCount);
     // Ahead of a request, the device holds naudiodon's queue and about three blocks of its own (the ALSA 'pulse'
-    // plug-in's periods): a request gap beyond that, plus a margin for scheduling noise, cannot be anything but a gap.
+    // plug-in's periods): a request gap beyond that cannot be anything but a gap. Measured with 5 ms blocks (25 ms
+    // ahead): requests 10-17 ms apart at worst on an idle machine, 20-25 ms with both cores busy; silences of 11-12
+    // ms were heard in a recording where requests came ~37 ms apart. Hence a small margin.
     const blockNs = (this.framesPerBuffer / this.sampleRateHz) * 1e9;
     this.#queuedAheadNs = (this.#deviceQueueBuffers + 3) * blockNs;
     this.#stallGapNs = this.#queuedAheadNs + STALL_MARGIN_NS;
