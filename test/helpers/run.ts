@@ -34,3 +34,12 @@ export function run(command: string, args: string[], options: { env?: NodeJS.Pro
 export function quell(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
   return run(process.execPath, [QUELL_BIN, ...args], options);
 }
+
+/** SIGKILLs `pid` if it is still there (a node a test started outside pm2); 0 means none. */
+export function killQuietly(pid: number): void {
+  try {
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { sumSamples, writeWav } from '@quell/runtime';
@@ -9,6 +8,7 @@ import { alignedNcc, ensureTestPulse, makeTones, pactl, recordSource } from '@qu
 import { segmentNcc, waitForPlayback, waitForSettled } from '../helpers/device-pipeline.js';
 import { startPipeline, tempDir, type RunningPipeline } from '../helpers/pipeline.js';
 import { freePort } from '../helpers/ports.js';
+import { HostStallWatch } from '../helpers/host-stall.js';
 import { maxStep, silentRuns } from '../helpers/signals.js';
 import { run } from '../helpers/run.js';
 
@@ -18,9 +18,6 @@ const SINK_IN = `quell_it_${process.pid}_in`;
 const SINK_OUT = `quell_it_${process.pid}_out`;
 // The dry-path test's own output sink, so its kill -9 leaves nothing behind on the others.
 const SINK_DRY = `quell_it_${process.pid}_dry`;
-// The runner's timer resolution, and how late it must be to count as a stall of the whole machine.
-const HOST_STALL_RESOLUTION_MS = 10;
-const HOST_STALL_MS = 40;
 
 /**
  * Capture from this run's input sink's monitor → passthrough → playback on its output sink (through ALSA 'pulse').
@@ -124,11 +121,8 @@ describe('devices through PulseAudio', () => {
     const wavPath = join(dir, 'long.wav');
     await writeWav(wavPath, makeTones([440], (durationS + 10) * 1000, RATE_HZ, 0.2), RATE_HZ, 1);
     const player = spawn('paplay', [`--device=${SINK_IN}`, wavPath]);
-    // The runner's own event loop, idle between scrapes, is late only when the whole machine stalls (a paused VM,
-    // both cores saturated), which a real-time test cannot blame on the system under test. (After each reset the
-    // first timer interval is not recorded: a stall in those 10 ms goes unexcused, so the test can only be stricter.)
-    const runnerDelay = monitorEventLoopDelay({ resolution: HOST_STALL_RESOLUTION_MS });
-    runnerDelay.enable();
+    // A stall of the whole machine, which a real-time test cannot blame on the system under test.
+    const hostStalls = new HostStallWatch();
     try {
       await waitForPlayback(p);
       await sleep(2000);
@@ -168,10 +162,9 @@ describe('devices through PulseAudio', () => {
       // playback's largest event-loop lag; how late the runner's own timer was at worst in it (a stall of the machine).
       const windows: (Awaited<ReturnType<typeof read>> & { t: number; hostStallMs: number; endMs: number; heardGapsMs: number[] })[] = [];
       for (let elapsed = 0; elapsed < durationS; elapsed += 5) {
-        runnerDelay.reset();
+        hostStalls.reset();
         await sleep(5000);
         const now = await read();
-        const lateMs = runnerDelay.max / 1e6 - HOST_STALL_RESOLUTION_MS;
         const ledger = Object.fromEntries(Object.entries(now.ledger).map(([k, v]) => [k, typeof v === 'number' && !k.endsWith('LagMs') ? v - (last.ledger[k as keyof typeof last.ledger] as number) : v]));
         windows.push({
           ...now,
@@ -184,7 +177,7 @@ describe('devices through PulseAudio', () => {
           overflows: now.overflows - last.overflows,
           stalls: now.stalls - last.stalls,
           stalledMs: now.stalledMs - last.stalledMs,
-          hostStallMs: lateMs >= HOST_STALL_MS ? Math.round(lateMs) : 0,
+          hostStallMs: hostStalls.stallMs,
         });
         last = now;
       }
@@ -231,7 +224,7 @@ describe('devices through PulseAudio', () => {
       assert.ok(windowsWithSilence.length <= 1, `silence heard in the output in ${windowsWithSilence.length} judged windows: ${JSON.stringify(windowsWithSilence)}`);
       assert.ok(excused.length <= 4, `the machine stalled in ${excused.length} of ${windows.length} windows: too few were judged (${JSON.stringify(excused)})`);
     } finally {
-      runnerDelay.disable();
+      hostStalls.stop();
       player.kill('SIGTERM');
       await p.stop();
       await input.stop();

@@ -6,7 +6,7 @@ import { StageProcess } from '@quell/cli';
 import { readWav, RETIRED_EXIT_CODE, sumSamples, writeWav } from '@quell/runtime';
 import { resampleWhole, testAudio } from '../helpers/audio-fixtures.js';
 import { metric, startPipeline, tempDir, type RunningPipeline } from '../helpers/pipeline.js';
-import { quell } from '../helpers/run.js';
+import { killQuietly, quell } from '../helpers/run.js';
 import { maxStep } from '../helpers/signals.js';
 
 const RATE = 48_000;
@@ -40,14 +40,6 @@ async function swapCli(p: RunningPipeline, args: string[], dir: string): Promise
   const run = await quell(['swap', '--control', String(p.info.capture.control), '--log-dir', join(dir, 'logs'), '--json', ...args], { timeoutMs: 60_000 });
   const line = run.stdout.trim().split('\n').at(-1) ?? '{}';
   return { code: run.code, result: JSON.parse(line) as SwapJson, stderr: run.stderr };
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }
 
 /** Largest step within ±`radius` frames of each index in `at`, and the largest step elsewhere. */

@@ -8,6 +8,19 @@ function buffer(overrides = {}): JitterBuffer {
   return new JitterBuffer({ capacityChunks: 8, prefillChunks: 2, reorderWindowChunks: 3, ...overrides });
 }
 
+/** A buffer whose losses (onLoss) are summed by reason into `lost`. */
+function losing(overrides = {}): { jb: JitterBuffer; lost: Record<string, { chunks: number; frames: number }> } {
+  const lost = { overflow: { chunks: 0, frames: 0 }, flushed: { chunks: 0, frames: 0 } };
+  const jb = buffer({
+    ...overrides,
+    onLoss: (reason: 'overflow' | 'flushed', chunks: number, frames: number) => {
+      lost[reason].chunks += chunks;
+      lost[reason].frames += frames;
+    },
+  });
+  return { jb, lost };
+}
+
 function write(jb: JitterBuffer, seq: number, end = false): string {
   return jb.write(seq >>> 0, chunk(seq), 4, 0, 0, end);
 }
@@ -60,12 +73,12 @@ describe('JitterBuffer.readReady (arrival-driven)', () => {
   });
 
   it('with evictOldest, a chunk too far ahead evicts the oldest (counted) instead of being dropped, so no hole is left', () => {
-    const jb = buffer({ evictOldest: true });
+    const { jb, lost } = losing({ evictOldest: true });
     for (let seq = 0; seq < 8; seq++) write(jb, seq);
     assert.equal(write(jb, 8), 'ok');
     assert.equal(write(jb, 10), 'ok', 'a hole at 9 evicts two more');
-    assert.equal(jb.evictedChunks, 3);
-    assert.equal(jb.evictedFrames, 12);
+    assert.equal(lost.overflow.chunks, 3);
+    assert.equal(lost.overflow.frames, 12);
     assert.equal(jb.nextSeq, 3);
     const played: string[] = [];
     for (let i = 0; i < 8; i++) {
@@ -76,22 +89,22 @@ describe('JitterBuffer.readReady (arrival-driven)', () => {
   });
 
   it('evictOlderThan keeps the newest chunk periods (holes among the evicted ones skipped, not concealed later)', () => {
-    const jb = buffer();
+    const { jb, lost } = losing();
     for (const seq of [0, 1, 3, 4, 5]) write(jb, seq);
-    jb.evictOlderThan(2);
-    assert.equal(jb.evictedChunks, 3, 'chunks 0, 1 and 3');
+    assert.equal(jb.evictOlderThan(2), 3);
+    assert.equal(lost.overflow.chunks, 3, 'chunks 0, 1 and 3');
     assert.equal(jb.nextSeq, 4);
     assert.equal(jb.depth, 2);
-    jb.evictOlderThan(5);
-    assert.equal(jb.evictedChunks, 3, 'nothing to do when fewer are held');
+    assert.equal(jb.evictOlderThan(5), 0);
+    assert.equal(lost.overflow.chunks, 3, 'nothing to do when fewer are held');
   });
 
   it('a resync counts what it flushes: the chunks of the old timeline still held', () => {
-    const jb = buffer();
+    const { jb, lost } = losing();
     for (const seq of [0, 1, 2]) write(jb, seq);
     assert.equal(write(jb, 5000), 'resync');
-    assert.equal(jb.flushedChunks, 3);
-    assert.equal(jb.flushedFrames, 12);
+    assert.equal(lost.flushed.chunks, 3);
+    assert.equal(lost.flushed.frames, 12);
   });
 
   it('resyncs when the sender restarts far away, across the u32 wrap too', () => {

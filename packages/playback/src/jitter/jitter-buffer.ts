@@ -35,10 +35,17 @@ export interface JitterBufferOptions {
   /**
    * A chunk too far ahead to fit evicts the oldest buffered ones instead of being dropped itself: a clocked
    * reader that stopped for a while (a device that stalled) then finds the newest audio, not a run of holes
-   * that it would conceal later, on top of the latency. Evictions are counted in `evictedChunks`. Default false.
+   * that it would conceal later, on top of the latency. Default false.
    */
   evictOldest?: boolean;
+  /**
+   * Told of buffered chunks that will never play: `overflow`, evicted to make room (`evictOldest`,
+   * `evictOlderThan`); `flushed`, still held when a resync restarted the timeline. Once per event, not per chunk.
+   */
+  onLoss?: (reason: JitterLoss, chunks: number, frames: number) => void;
 }
+
+export type JitterLoss = 'overflow' | 'flushed';
 
 /**
  * Reorders one stream's chunks by seq and decides, read by read, what plays
@@ -58,12 +65,6 @@ export interface JitterBufferOptions {
 const NO_SAMPLES = new Float32Array(0);
 
 export class JitterBuffer {
-  /** Chunks (and their frames) evicted to make room (`evictOldest`). */
-  evictedChunks = 0;
-  evictedFrames = 0;
-  /** Chunks (and their frames) still buffered when a resync restarted the timeline: lost with the old timeline. */
-  flushedChunks = 0;
-  flushedFrames = 0;
   readonly #slots: BufferedChunk[];
   readonly #options: JitterBufferOptions;
   #started = false;
@@ -119,14 +120,17 @@ export class JitterBuffer {
   }
 
   #reset(seq: number): void {
+    let chunks = 0;
+    let frames = 0;
     for (const s of this.#slots) {
       if (s.present) {
-        this.flushedChunks++;
-        this.flushedFrames += s.frameCount;
+        chunks++;
+        frames += s.frameCount;
       }
       s.present = false;
       s.samples = NO_SAMPLES;
     }
+    if (chunks > 0) this.#options.onLoss?.('flushed', chunks, frames);
     this.#buffered = 0;
     this.#nextSeq = seq;
     this.#newestSeq = seq;
@@ -235,24 +239,31 @@ export class JitterBuffer {
     return dropped;
   }
 
-  /** Moves the play position to `keepChunks` chunk periods before the end of the newest chunk, evicting (counted) what is buffered before it. */
-  evictOlderThan(keepChunks: number): void {
-    if (this.#started) this.#evictBefore(seqAdd(this.#newestSeq, 1 - Math.max(1, keepChunks)));
+  /**
+   * Moves the play position to `keepChunks` chunk periods before the end of the newest chunk, evicting what is
+   * buffered before it (told to `onLoss`). Returns the chunks evicted.
+   */
+  evictOlderThan(keepChunks: number): number {
+    return this.#started ? this.#evictBefore(seqAdd(this.#newestSeq, 1 - Math.max(1, keepChunks))) : 0;
   }
 
-  /** Moves the play position to `seq`, evicting (counted) what is buffered before it. */
-  #evictBefore(seq: number): void {
+  /** Moves the play position to `seq`, evicting what is buffered before it (told to `onLoss`); returns the chunks evicted. */
+  #evictBefore(seq: number): number {
+    let chunks = 0;
+    let frames = 0;
     while (seqSub(seq, this.#nextSeq) > 0) {
       if (this.#expectedPresent()) {
         const slot = this.#slot(this.#nextSeq);
-        this.evictedChunks++;
-        this.evictedFrames += slot.frameCount;
+        chunks++;
+        frames += slot.frameCount;
         slot.present = false;
         slot.samples = NO_SAMPLES;
         this.#buffered--;
       }
       this.#nextSeq = seqAdd(this.#nextSeq, 1);
     }
+    if (chunks > 0) this.#options.onLoss?.('overflow', chunks, frames);
+    return chunks;
   }
 
   /**

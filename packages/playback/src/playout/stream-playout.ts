@@ -96,7 +96,7 @@ export class StreamPlayout {
     this.destination = init.sink?.destination ?? init.destination ?? '';
     // An arrival-driven file sink writes whatever comes, whenever: lateness does not make it play late.
     const clocked = options.sink === 'device' || options.clock === 'realtime' || (options.clock === 'auto' && options.sink !== 'file');
-    this.jitter = new JitterBuffer({ ...options, evictOldest: clocked });
+    this.jitter = new JitterBuffer({ ...options, evictOldest: clocked, onLoss: (reason, chunks, frames) => this.#drop(reason, chunks, frames) });
     this.#concealer = new Concealer(channelCount, fadeFrames);
     this.#dry = options.conceal === 'dry' ? new DryConcealer(this.#concealer, channelCount, fadeFrames, 2 * options.capacityChunks) : null;
     this.#handover = new HandoverMixer(channelCount, options.capacityChunks);
@@ -170,16 +170,9 @@ export class StreamPlayout {
       this.#drop('mismatch', 1, frameCount);
       return 'mismatch';
     }
-    const jitter = this.jitter;
-    const evictedChunks = jitter.evictedChunks;
-    const evictedFrames = jitter.evictedFrames;
-    const flushedChunks = jitter.flushedChunks;
-    const flushedFrames = jitter.flushedFrames;
-    const status = routed ?? jitter.write(seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
+    const status = routed ?? this.jitter.write(seq, samples, frameCount, captureTimeUs, delayFrames, endOfStream);
     if (status === 'late') this.#lateChunks++;
     if (status !== 'ok') this.#drop(status, 1, frameCount);
-    if (jitter.evictedChunks !== evictedChunks) this.#drop('overflow', jitter.evictedChunks - evictedChunks, jitter.evictedFrames - evictedFrames);
-    if (jitter.flushedChunks !== flushedChunks) this.#drop('flushed', jitter.flushedChunks - flushedChunks, jitter.flushedFrames - flushedFrames);
     return status;
   }
 
@@ -228,12 +221,7 @@ export class StreamPlayout {
    * chunks dropped.
    */
   discardOldest(keepChunks: number): number {
-    const before = this.jitter.evictedChunks;
-    const framesBefore = this.jitter.evictedFrames;
-    this.jitter.evictOlderThan(keepChunks);
-    const dropped = this.jitter.evictedChunks - before;
-    if (dropped > 0) this.#drop('overflow', dropped, this.jitter.evictedFrames - framesBefore);
-    return dropped;
+    return this.jitter.evictOlderThan(keepChunks);
   }
 
   /** The samples of one read: the chunk, or what conceals it; null when there is nothing to play yet. */
