@@ -145,6 +145,10 @@ describe('an outsider on this machine against the default deployment', { timeout
       assert.ok(growthMiB(pb, pbBefore) < 64, `playback RSS +${growthMiB(pb, pbBefore).toFixed(1)} MiB`);
       assert.ok(growthMiB(cap, capBefore) < 64, `capture RSS +${growthMiB(cap, capBefore).toFixed(1)} MiB`);
       assert.equal(at(pb, 'quell_playback_stream_chunks_received_total', { stream: '77' }), 0);
+      // libzmq reports a cut only as a closed link; the insider's sockets stay open until the end, so every link the
+      // receivers lost meanwhile is one it cut.
+      const cuts = { playback: at(pb, 'quell_playback_input_links_closed_total') - at(pbBefore, 'quell_playback_input_links_closed_total'), capture: at(cap, 'quell_capture_control_links_closed_total') - at(capBefore, 'quell_capture_control_links_closed_total') };
+      assert.ok(cuts.playback >= 1 && cuts.capture >= 1, `the cut-off links are counted: ${JSON.stringify(cuts)}`);
       // Not 0 gaps: encrypting 1 GiB takes this test process a couple of seconds of CPU on a 2-core machine, which the
       // clocked stream beside it feels (2 gaps seen in CI); what the receivers do is bounded by the RSS checks above.
       const played = at(pb, 'quell_playback_latency_seconds_count') - at(pbBefore, 'quell_playback_latency_seconds_count');

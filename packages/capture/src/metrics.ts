@@ -27,7 +27,7 @@ function newStreamCounts(): CaptureStreamCounts {
 
 /** What the metrics read from the inference router (InferenceRouter has it), so metrics need not import the router. */
 export interface RouterMetricsView {
-  readonly counts: { readonly swaps: Record<SwapOutcome, number>; readonly nodeFailures: number; readonly drainTimeouts: number };
+  readonly counts: { readonly swaps: Record<SwapOutcome, number>; readonly nodeFailures: number; readonly drainTimeouts: number; readonly controlLinksClosed: number };
   readonly refused: ReasonCounts<string>;
   nodeCount(role: NodeRole): number;
   routes(): StreamRoute[];
@@ -105,6 +105,7 @@ export class CaptureMetrics {
     s.counter('quell_capture_node_failures_total', () => router.counts.nodeFailures);
     s.counterByLabel('quell_capture_control_rejected_total', router.refused);
     s.counter('quell_capture_drain_timeouts_total', () => router.counts.drainTimeouts);
+    s.counter('quell_capture_control_links_closed_total', () => router.counts.controlLinksClosed);
     s.gaugeByLabels('quell_capture_inference_nodes', () => ROLES.map((role) => [{ role }, router.nodeCount(role)]));
     s.gaugeByLabels('quell_capture_stream_node_info', () => router.routes().map((r) => [{ stream: String(r.stream), node: r.node, model: r.model }, 1]));
   }

@@ -38,6 +38,8 @@ function takeRealtimeFactor(window: { processingSecondsWindow: number; audioSeco
 export class InferenceMetrics {
   readonly stage = new StageRegistry({ stage: 'inference' });
   chunksReceived = 0;
+  /** Links the input socket lost (peers that left, or cut for a message over the size cap). */
+  inputLinksClosed = 0;
   /** Warm-up chunks run through the model with their output discarded (before a hand-over, docs/SWAP.md). */
   warmUpChunks = 0;
   audioFramesProcessed = 0;
@@ -74,6 +76,7 @@ export class InferenceMetrics {
     s.gauge('quell_inference_streams_active', () => this.activeStreams);
     s.gaugeByLabels('quell_inference_lsnr_db', () => [...this.lsnrByStream].map(([stream, db]) => [{ stream: String(stream) }, db]));
     s.counter('quell_inference_auth_failures_total', zapRejections);
+    s.counter('quell_inference_input_links_closed_total', () => this.inputLinksClosed);
     s.gauge('quell_inference_realtime_factor', () => takeRealtimeFactor(this));
     s.info('quell_inference_model_info', { model, node });
     this.chunkProcessing = new StageHistogram(s.registry, 'quell_inference_chunk_processing_seconds', TIMING_BUCKETS_S);

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { decodeFrame, FrameFlags } from '@quell/protocol';
-import { attach, createLinkSecurity, createPullSocket, createPushSocket, loopFailure, MetricsServer, quiet, receiveMessages, RejectedFrameLog, SendQueue, StartupError, type Logger, type StageHandle } from '@quell/runtime';
+import { attach, createLinkSecurity, createPullSocket, createPushSocket, loopFailure, MetricsServer, onLinkClosed, quiet, receiveMessages, RejectedFrameLog, SendQueue, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { InferenceConfig } from './config.js';
 import { NodeControl } from './control/node-control.js';
 import { InferenceMetrics } from './metrics.js';
@@ -65,6 +65,7 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
   }
   const queue = new SendQueue(output, config.sendQueueChunks);
   const metrics = new InferenceMetrics(queue, processor.name, node);
+  onLinkClosed(input, () => metrics.inputLinksClosed++);
   const metricsServer = new MetricsServer(metrics.stage.registry);
   const metricsPort = await metricsServer.listen(config.metricsHost, config.metricsPort).catch((err: Error) => {
     throw new StartupError('ERR_BIND', `cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (${err.message}): pick another --metrics-port`);

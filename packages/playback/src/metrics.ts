@@ -53,6 +53,8 @@ export const PLAYBACK_DRY_DROP_REASONS = ['disabled', 'no-stream', 'format'] as 
 export class PlaybackMetrics {
   readonly stage = new StageRegistry({ stage: 'playback' });
   chunksReceived = 0;
+  /** Links the input socket lost (peers that left, or cut for a message over the size cap). */
+  inputLinksClosed = 0;
   chunksPlayed = 0;
   audioFramesPlayed = 0;
   gaps = 0;
@@ -94,6 +96,7 @@ export class PlaybackMetrics {
     s.counter('quell_playback_crossfades_total', () => this.crossfades);
     s.counter('quell_playback_handover_fallbacks_total', () => this.handoverFallbacks);
     s.counter('quell_playback_auth_failures_total', zapRejections);
+    s.counter('quell_playback_input_links_closed_total', () => this.inputLinksClosed);
     s.gauge('quell_playback_jitter_buffer_depth_chunks', () => jitter.depth);
     s.gauge('quell_playback_jitter_buffer_target_chunks', () => prefillChunks);
     s.gauge('quell_playback_streams_active', () => jitter.streamCount);

@@ -1,5 +1,5 @@
 import { decodeFrame, FrameFlags, Pacer, realTimeClock, type FrameHeader, type PacerClock } from '@quell/protocol';
-import { attach, createLinkSecurity, createPullSocket, deviceBufferFrames, LATENCY_PRESETS, loopFailure, MetricsServer, receiveMessages, RejectedFrameLog, notifyParent, quiet, stageDeviceTarget, StartupError, type Logger, type StageHandle } from '@quell/runtime';
+import { attach, createLinkSecurity, createPullSocket, deviceBufferFrames, LATENCY_PRESETS, loopFailure, MetricsServer, onLinkClosed, receiveMessages, RejectedFrameLog, notifyParent, quiet, stageDeviceTarget, StartupError, type Logger, type StageHandle } from '@quell/runtime';
 import type { PlaybackConfig } from './config.js';
 import { DevicePlayout } from './playout/device-playout.js';
 import { DevicePlayouts } from './playout/device-playouts.js';
@@ -51,6 +51,7 @@ export async function createPlaybackStage(config: PlaybackConfig, log: Logger, c
     },
   };
   const metrics = new PlaybackMetrics(jitterView, config.prefillChunks);
+  onLinkClosed(input, () => metrics.inputLinksClosed++);
   const metricsServer = new MetricsServer(metrics.stage.registry);
   const metricsPort = await metricsServer.listen(config.metricsHost, config.metricsPort).catch((err: Error) => {
     input.close();

@@ -1,5 +1,5 @@
 import { describeControlReject, encodeControl, readControl, type ControlDecodeResult, type ControlOf, encodeHeader, FrameFlags, seqSub, type ControlMessage, type FrameHeader, type HandoverInfo, type NodeRole, type NodeStatus, type StreamRoute, type SwapOutcome } from '@quell/protocol';
-import { ControlSender, createRouterSocket, receiveMessages, type CurveSocketOptions, type Logger, type MessageParts } from '@quell/runtime';
+import { ControlSender, createRouterSocket, onLinkClosed, receiveMessages, type CurveSocketOptions, type Logger, type MessageParts } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import type { ChunkOutlet, DropReason } from '../sender/chunk-outlet.js';
 import { ControlGate, type ControlGateOptions } from './control-gate.js';
@@ -45,6 +45,8 @@ export interface RouterCounts {
   nodeFailures: number;
   /** Draining nodes dropped for not finishing within drainTimeoutMs. */
   drainTimeouts: number;
+  /** Links the control socket lost: peers that left, or were cut for a message over the size cap. */
+  controlLinksClosed: number;
 }
 
 /**
@@ -77,7 +79,7 @@ export class InferenceRouter implements ChunkOutlet {
   #swap: Swap | null = null;
   #closed = false;
   #nodeWaiters: (() => void)[] = [];
-  readonly counts: RouterCounts = { swaps: { completed: 0, 'rolled-back': 0 }, nodeFailures: 0, drainTimeouts: 0 };
+  readonly counts: RouterCounts = { swaps: { completed: 0, 'rolled-back': 0 }, nodeFailures: 0, drainTimeouts: 0, controlLinksClosed: 0 };
 
   private constructor(options: InferenceRouterOptions, log: Logger, control: zmq.Router) {
     this.#options = options;
@@ -85,6 +87,7 @@ export class InferenceRouter implements ChunkOutlet {
     this.#control = control;
     this.#gate = new ControlGate(options.gate);
     this.#sender = new ControlSender(control);
+    onLinkClosed(control, () => this.counts.controlLinksClosed++);
     this.#nodes = new NodeRegistry({ ...options, queueChunks: options.warmUpChunks + options.sendQueueChunks }, () => this.#wakeNodeWaiters());
     this.#loop = this.#receive();
     this.#timer = setInterval(() => this.#check(), 100);

@@ -38,6 +38,7 @@ export const METRICS = {
   quell_capture_stream_node_info: spec('gauge', 'Inference node and model serving each stream (value 1)', ['stream', 'node', 'model']),
   quell_capture_node_failures_total: spec('counter', 'Inference nodes declared dead (no heartbeat within the node timeout)'),
   quell_capture_control_rejected_total: spec('counter', 'Control messages capture refused, by reason (malformed, unregistered, rate-limited, peer-cap, busy, swap-in-progress, node-cap, duplicate-node, no-data-key, watch-cap; docs/SECURITY.md)', ['reason']),
+  quell_capture_control_links_closed_total: spec('counter', 'Links the control socket lost: peers that left, or were cut by libzmq for a message over the size cap (it gives no reason; docs/SECURITY.md)'),
   quell_capture_drain_timeouts_total: spec('counter', 'Draining inference nodes dropped for not finishing within --drain-timeout-ms'),
   // capture, per stream (series go 30 s after the stream ends; at most 64 streams, docs/METRICS.md)
   quell_capture_stream_chunks_sent_total: spec('counter', 'Chunks of each stream capture queued for sending (warm-up copies to a candidate inference node not counted)', ['stream']),
@@ -64,6 +65,7 @@ export const METRICS = {
   quell_inference_streams_active: spec('gauge', 'Streams with live model state'),
   quell_inference_lsnr_db: spec('gauge', 'Local SNR the model estimated for the last hop of each stream, dB (DeepFilterNet3 only)', ['stream']),
   quell_inference_model_info: spec('gauge', 'Model served by this inference node (value 1)', ['model', 'node']),
+  quell_inference_input_links_closed_total: spec('counter', 'Links the input socket lost: capture going away, or a message over the size cap (libzmq gives no reason; docs/SECURITY.md)'),
   quell_inference_auth_failures_total: spec('counter', 'CURVE handshakes this process refused (client key not on the allow-list)'),
   quell_inference_input_idle_seconds: spec('gauge', 'Seconds since inference last received a chunk (0 before the first); grows during a stall upstream'),
   quell_inference_input_age_seconds: spec('histogram', 'Age of each input chunk when inference takes it: wall clock minus its capture time (queueing upstream and in the socket)'),
@@ -106,6 +108,7 @@ export const METRICS = {
   quell_playback_device_open: spec('gauge', 'Device sink only: output devices open (the default one and one per --route; 0 while none is: missing, refused; retried with backoff)'),
   quell_playback_devices_wanted: spec('gauge', 'Device sink only: output devices playback plays to (the default one and one per --route device)'),
   quell_playback_drift_trim_ppm: spec('gauge', 'Resampling ratio trim the drift controller applies, ppm (positive: the sender clock is faster)'),
+  quell_playback_input_links_closed_total: spec('counter', 'Links the input socket lost: senders that left, or were cut by libzmq for a message over the size cap (it gives no reason; docs/SECURITY.md)'),
   quell_playback_auth_failures_total: spec('counter', 'CURVE handshakes this process refused (client key not on the allow-list)'),
   quell_playback_crossfades_total: spec('counter', 'Chunks played as a crossfade of two inference nodes during a hand-over'),
   quell_playback_handover_fallbacks_total: spec('counter', 'Chunks of a hand-over played from the old node because the new node\'s chunk was not there in time'),

@@ -74,6 +74,17 @@ export function createDealerSocket(opts: { curve?: CurveSocketOptions; routingId
   return new zmq.Dealer({ linger: 100, sendHighWaterMark: 1000, receiveHighWaterMark: 1000, maxMessageSize: MAX_CONTROL_PART_BYTES, ...(opts.routingId ? { routingId: opts.routingId } : {}), ...curveOptions(opts.curve) });
 }
 
+/**
+ * Calls `count` for every link `socket` loses. libzmq cuts a link whose
+ * message breaks the size cap before allocating it, and reports that only as
+ * `disconnect`, the event a peer that exits also gives (no reason is
+ * available): so a message over the cap shows as a closed link, the sender
+ * reconnecting by itself, while every stage stays up.
+ */
+export function onLinkClosed(socket: zmq.Socket, count: () => void): void {
+  socket.events.on('disconnect', count);
+}
+
 /** What the stage can read from: a socket that receives and knows whether it is closed. */
 type ReceivingSocket = zmq.Readable & { readonly closed: boolean };
 
