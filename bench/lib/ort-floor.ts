@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { createFloatTensor, createSession, Dfn3Networks, parseDfn3Config, type OrtSession } from '@quell/inference';
+import { createFloatTensor, createSession, Dfn3Networks, parseDfn3Config, type OrtSession } from '@quell/inference/testing';
 
 /**
  * The floor for each model: the bare onnxruntime-node calls one hop needs,

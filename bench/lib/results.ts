@@ -15,6 +15,11 @@ export function percentiles(values: ArrayLike<number>): { p50: number; p99: numb
   return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0, mean: sorted.length ? sum / sorted.length : 0, count: sorted.length };
 }
 
+/** The middle value (the upper one of an even count), as `percentiles(values).p50`. */
+export function median(values: ArrayLike<number>): number {
+  return percentiles(values).p50;
+}
+
 function commit(): string {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT }).toString().trim();

@@ -8,7 +8,7 @@
  * round trips), ratio_to_pffft.
  */
 import FFT from 'fft.js';
-import { RealFft } from '@quell/inference';
+import { RealFft } from '@quell/inference/testing';
 import { monotonicNs } from '@quell/protocol';
 import { printTable, writeResult } from '../lib/results.js';
 

@@ -55,7 +55,7 @@ import { resolveTestAudio } from '@quell/inference/testing';
 import { monotonicNs } from '@quell/protocol';
 import { encodeWav, readWav, scrapeMetrics, sumSamples } from '@quell/runtime';
 import { floorHop } from '../lib/ort-floor.js';
-import { percentiles, printTable, writeResult } from '../lib/results.js';
+import { median, percentiles, printTable, writeResult } from '../lib/results.js';
 import { timeHops } from '../lib/time-hops.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -71,11 +71,6 @@ const MODELS: Record<string, { rateHz: number; hopFrames: number }> = {
   gtcrn: { rateHz: 16_000, hopFrames: 256 },
   deepfilternet3: { rateHz: 48_000, hopFrames: 480 },
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
-}
 
 /** Runs `hop` at a live cadence: every 10 ms, the hops a 10 ms chunk at `rateHz` completes. Mean µs per hop. */
 async function pacedFloorUsPerHop(hop: () => Promise<void> | void, hopFrames: number, rateHz: number, seconds: number): Promise<number> {

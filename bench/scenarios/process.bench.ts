@@ -50,7 +50,7 @@ import { resolveTestAudio } from '@quell/inference/testing';
 import { monotonicNs } from '@quell/protocol';
 import { encodeWav, readWav } from '@quell/runtime';
 import { floorHop } from '../lib/ort-floor.js';
-import { printTable, writeResult } from '../lib/results.js';
+import { median, printTable, writeResult } from '../lib/results.js';
 
 const PASSES = 6;
 const REPEATS = 3;
@@ -58,11 +58,6 @@ const FOLDER_FILES = 4;
 const HOP_FRAMES = 128;
 const MODEL_RATE_HZ = 16_000;
 const QUELL_BIN = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
-}
 
 interface ProcessRun {
   /** Wall seconds from spawn to exit. */

@@ -22,86 +22,47 @@
  * - `playedRatio`: chunks playback played over chunk periods elapsed (1.0: its
  *   clock never stopped, the gap was filled with concealment).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { scrapeMetrics, sumSamples } from '@quell/runtime';
-import { percentiles, printTable, REPO_ROOT, writeResult } from '../lib/results.js';
+// The pm2 driver is shared with the tests, loaded from the compiled tests (see faults.bench.ts).
+const { Pm2Pipeline } = (await import(new URL('../../../test/dist/helpers/pm2-pipeline.js', import.meta.url).href)) as typeof import('../../test/dist/helpers/pm2-pipeline.js');
+import { percentiles, printTable, writeResult } from '../lib/results.js';
 
 const KILLS = 5;
 const CHUNK_FRAMES = 480;
-const PM2 = join(REPO_ROOT, 'node_modules', '.bin', 'pm2');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function pm2(args: string[], env: NodeJS.ProcessEnv): { code: number | null; stdout: string } {
-  const r = spawnSync(PM2, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout };
-}
-
-async function read(port: number, name: string, match?: Record<string, string>): Promise<number> {
-  return sumSamples(await scrapeMetrics(`http://127.0.0.1:${port}/metrics`, 1000), name, match);
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'quell-recovery-'));
-const [controlPort, playbackPort, m1, m2, m3] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-const env = {
-  PM2_HOME: join(dir, 'pm2'),
-  QUELL_CAPTURE_CONTROL: `tcp://127.0.0.1:${controlPort}`,
-  QUELL_INFERENCE_CONTROL: `tcp://127.0.0.1:${controlPort}`,
-  QUELL_INFERENCE_OUTPUT_ENDPOINT: `tcp://127.0.0.1:${playbackPort}`,
-  QUELL_PLAYBACK_ENDPOINT: `tcp://127.0.0.1:${playbackPort}`,
-  QUELL_CAPTURE_METRICS_PORT: String(m1),
-  QUELL_INFERENCE_METRICS_PORT: String(m2),
-  QUELL_PLAYBACK_METRICS_PORT: String(m3),
-  QUELL_CAPTURE_SOURCE: 'synth',
-  QUELL_CAPTURE_SYNTH_DURATION_S: '0',
-  QUELL_INFERENCE_MODEL: 'gain',
-  QUELL_PLAYBACK_SINK: 'null',
-  QUELL_PLAYBACK_CLOCK: 'realtime',
-};
+const pipeline = await Pm2Pipeline.start(await mkdtemp(join(tmpdir(), 'quell-recovery-')), 'gain');
+const read = (stage: 'capture' | 'playback', name: string, match?: Record<string, string>): Promise<number> => pipeline.metric(stage, name, match);
 
 /** Chunks capture produced so far: sent once each, plus those dropped for want of a node (node-lost ones were counted as sent). */
 async function produced(): Promise<number> {
-  const frames = await read(m1, 'quell_capture_audio_frames_sent_total');
-  const dropped = (await read(m1, 'quell_capture_drops_total', { reason: 'no-node' })) + (await read(m1, 'quell_capture_drops_total', { reason: 'queue-full' }));
+  const frames = await read('capture', 'quell_capture_audio_frames_sent_total');
+  const dropped = (await read('capture', 'quell_capture_drops_total', { reason: 'no-node' })) + (await read('capture', 'quell_capture_drops_total', { reason: 'queue-full' }));
   return frames / CHUNK_FRAMES + dropped;
 }
 
 const rows: Record<string, number>[] = [];
 try {
-  if (pm2(['start', 'ecosystem.config.js'], env).code !== 0) throw new Error('pm2 start failed');
-  for (let i = 0; i < 100 && (await read(m3, 'quell_playback_chunks_played_total').catch(() => 0)) < 200; i++) await sleep(100);
+  await pipeline.awaitRealChunks(200);
   for (let k = 0; k < KILLS; k++) {
     await sleep(2000);
-    const apps = JSON.parse(pm2(['jlist'], env).stdout) as { name: string; pid: number }[];
-    const pid = apps.find((a) => a.name === 'quell-inference')!.pid;
+    const pid = (await pipeline.apps()).get('inference')!.pid;
     const [producedA, receivedA, playedA, concealA] = await Promise.all([
       produced(),
-      read(m3, 'quell_playback_chunks_received_total'),
-      read(m3, 'quell_playback_chunks_played_total'),
-      Promise.all([read(m3, 'quell_playback_gaps_total'), read(m3, 'quell_playback_underruns_total')]).then(([g, u]) => g + u),
+      read('playback', 'quell_playback_chunks_received_total'),
+      read('playback', 'quell_playback_chunks_played_total'),
+      Promise.all([read('playback', 'quell_playback_gaps_total'), read('playback', 'quell_playback_underruns_total')]).then(([g, u]) => g + u),
     ]);
     process.kill(pid, 'SIGKILL');
     const killedAt = performance.now();
-    let received = await read(m3, 'quell_playback_chunks_received_total');
+    let received = await read('playback', 'quell_playback_chunks_received_total');
     let stalledSince = -1;
     let recoveryMs = -1;
     while (performance.now() - killedAt < 30_000) {
       await sleep(10);
-      const now = await read(m3, 'quell_playback_chunks_received_total');
+      const now = await read('playback', 'quell_playback_chunks_received_total');
       if (now === received && stalledSince < 0) stalledSince = performance.now();
       if (now > received && stalledSince >= 0 && performance.now() - stalledSince > 100) {
         recoveryMs = performance.now() - killedAt;
@@ -113,16 +74,16 @@ try {
     await sleep(1000);
     const [producedB, receivedB, playedB, concealB] = await Promise.all([
       produced(),
-      read(m3, 'quell_playback_chunks_received_total'),
-      read(m3, 'quell_playback_chunks_played_total'),
-      Promise.all([read(m3, 'quell_playback_gaps_total'), read(m3, 'quell_playback_underruns_total')]).then(([g, u]) => g + u),
+      read('playback', 'quell_playback_chunks_received_total'),
+      read('playback', 'quell_playback_chunks_played_total'),
+      Promise.all([read('playback', 'quell_playback_gaps_total'), read('playback', 'quell_playback_underruns_total')]).then(([g, u]) => g + u),
     ]);
     const periods = (performance.now() - killedAt) / 10;
     const lostChunks = Math.max(0, Math.round(producedB - producedA - (receivedB - receivedA)));
     rows.push({ kill: k + 1, recoveryMs, lostChunks, lostFrames: lostChunks * CHUNK_FRAMES, concealEvents: concealB - concealA, playedRatio: (playedB - playedA) / periods });
   }
 } finally {
-  pm2(['kill'], env);
+  await pipeline.close();
 }
 
 printTable('inference kill -9 under pm2 (gain, 48 kHz, 10 ms chunks)', rows);

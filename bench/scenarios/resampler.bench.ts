@@ -46,7 +46,7 @@ import speexResampler from 'speex-resampler';
 import { PolyphaseResampler } from '@quell/inference';
 import { monotonicNs } from '@quell/protocol';
 import { fitSine } from '@quell/runtime/testing';
-import { printTable, writeResult } from '../lib/results.js';
+import { median, printTable, writeResult } from '../lib/results.js';
 
 const MODEL_RATE_HZ = 16_000;
 const DEVICE_RATES_HZ = [48_000, 44_100];
@@ -212,7 +212,7 @@ async function speeds(inRateHz: number, outRateHz: number): Promise<number[]> {
       rounds[c].push((monotonicNs() - started) / CHUNKS_PER_ROUND / 1000);
     }
   }
-  return rounds.map((us) => us.sort((a, b) => a - b)[Math.floor(us.length / 2)]);
+  return rounds.map(median);
 }
 
 await SpeexResampler.initPromise;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { PolyphaseResampler } from '@quell/inference';
-import { mixAtSnr, resolveTestAudio } from '@quell/inference/testing';
+import { resolveTestAudio } from '@quell/inference/testing';
 import { readWav, writeWav, type PcmAudio } from '@quell/runtime';
 
 /** A shared test recording (sha256-checked), decoded. */
@@ -14,13 +14,6 @@ export function resampleWhole(samples: Float32Array, fromHz: number, toHz: numbe
   const out = new Float32Array(resampler.maxOutputFrames(samples.length));
   const n = resampler.process(samples, out);
   return out.slice(0, n);
-}
-
-/** Loops `noise` to the length of `clean` and mixes at `snrDb`. */
-export function mixWithLoopedNoise(clean: Float32Array, noise: Float32Array, snrDb: number): Float32Array {
-  const looped = new Float32Array(clean.length);
-  for (let i = 0; i < looped.length; i++) looped[i] = noise[i % noise.length];
-  return mixAtSnr(clean, looped, snrDb);
 }
 
 /** Writes mono samples to dir/name and returns the path. */

@@ -7,7 +7,3 @@ export * from './models/model-errors.js';
 export * from './models/model-manifest.js';
 export * from './models/model-store.js';
 export * from './resampling/polyphase-resampler.js';
-export { Dfn3Networks } from './models/deepfilternet3/dfn3-networks.js';
-export { createFloatTensor, createSession, OrtSession } from './onnx/session-factory.js';
-export { parseDfn3Config } from './models/deepfilternet3/config.js';
-export { RealFft } from './dsp/real-fft.js';

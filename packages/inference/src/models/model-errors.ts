@@ -1,9 +1,9 @@
 import { QuellError } from '@quell/runtime';
 
-export type ModelErrorCode = 'MODEL_UNKNOWN' | 'MODEL_NOT_INSTALLED' | 'MODEL_CORRUPT' | 'MODEL_FETCH_FAILED' | 'TEST_AUDIO_MISSING';
+export type ModelErrorCode = 'MODEL_UNKNOWN' | 'MODEL_NOT_INSTALLED' | 'MODEL_CORRUPT' | 'MODEL_FETCH_FAILED';
 
 /**
- * A model (or test-audio) file that cannot be used. `code` is stable; the
+ * A model file that cannot be used. `code` is stable; the
  * message is one line naming the fix. `retryable` is true only for download
  * failures.
  */

@@ -7,7 +7,6 @@ import { createProcessor } from '../processors/processor-registry.js';
 import { ModelError } from './model-errors.js';
 import { DEFAULT_MODEL_MIRROR_DIR, fetchModels, listInstalledModels, requireInstalledModel, sha256Hex } from './model-store.js';
 import { MODEL_MANIFEST } from './model-manifest.js';
-import { resolveTestAudio } from '../testing/test-audio.js';
 
 async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(promise, (err: unknown) => err instanceof ModelError && err.code === code);
@@ -71,10 +70,5 @@ describe('model store', () => {
   it('fetchModels() rejects an unknown name with MODEL_UNKNOWN and a mirror miss offline with MODEL_FETCH_FAILED', async () => {
     await rejectsWithCode(fetchModels(['nope'], { storeDir: join(root, 'x') }), 'MODEL_UNKNOWN');
     await rejectsWithCode(fetchModels(['gtcrn'], { mirrorDir: join(root, 'no-mirror'), storeDir: join(root, 'y'), offline: true }), 'MODEL_FETCH_FAILED');
-  });
-
-  it('resolveTestAudio() returns a verified path, or rejects with TEST_AUDIO_MISSING', async () => {
-    assert.match(await resolveTestAudio('gtcrn_mix_16k.wav'), /gtcrn_mix_16k\.wav$/);
-    await rejectsWithCode(resolveTestAudio('gtcrn_mix_16k.wav', join(root, 'none')), 'TEST_AUDIO_MISSING');
   });
 });

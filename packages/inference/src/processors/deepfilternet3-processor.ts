@@ -70,7 +70,7 @@ export class DeepFilterNet3Processor implements Processor {
 
   /** One mono stream at the model's own 48 kHz, exposing `lsnrDb`. Throws after `close()`. */
   createNativeStream(): DeepFilterNet3Stream {
-    if (this.#closed) throw new Error('DeepFilterNet3Processor.createStream() after close()');
+    if (this.#closed) throw new Error('DeepFilterNet3Processor.createNativeStream() after close()');
     const stream = new DeepFilterNet3Stream(this.config, this.#networks.createState(), this.#vadThresholdDb, () =>
       this.#streams.delete(stream),
     );

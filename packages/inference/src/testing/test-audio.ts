@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ModelError } from '../models/model-errors.js';
+import { QuellError } from '@quell/runtime';
 import { REPO_ROOT, sha256Hex } from '../models/model-store.js';
 
 /** Test and bench recordings (shared/audio/README.md); never committed, only read and verified. */
@@ -12,24 +12,33 @@ export const TEST_AUDIO_MANIFEST: Readonly<Record<string, string>> = {
   'gtcrn_enh_stream_16k.wav': '44e53d66614c6077351f2f3e1cc51159de750a5815b14137b1019904afcdd4bb',
 };
 
+/** A test recording that is not there or not the verified one; one line naming the fix. */
+export class TestAudioError extends QuellError {
+  declare readonly code: 'TEST_AUDIO_MISSING' | 'TEST_AUDIO_CORRUPT';
+
+  constructor(code: TestAudioError['code'], message: string) {
+    super(code, message);
+  }
+}
+
 /** Default folder: `<repo>/../shared/audio`. */
 export const DEFAULT_TEST_AUDIO_DIR = resolve(REPO_ROOT, '../shared/audio');
 
 /**
  * Returns the path of a verified test recording in `dir` (default
  * `<repo>/../shared/audio`). For tests and benches only. Rejects with
- * `ModelError` `TEST_AUDIO_MISSING` or `MODEL_CORRUPT`.
+ * `TestAudioError` `TEST_AUDIO_MISSING` or `TEST_AUDIO_CORRUPT`.
  */
 export async function resolveTestAudio(name: string, dir: string = DEFAULT_TEST_AUDIO_DIR): Promise<string> {
   const expected = TEST_AUDIO_MANIFEST[name];
-  if (expected === undefined) throw new ModelError('TEST_AUDIO_MISSING', `unknown test audio '${name}'`);
+  if (expected === undefined) throw new TestAudioError('TEST_AUDIO_MISSING', `unknown test audio '${name}'`);
   const path = join(dir, name);
   let data: Buffer;
   try {
     data = await readFile(path);
   } catch {
-    throw new ModelError('TEST_AUDIO_MISSING', `test audio '${name}' is not in ${dir}: see shared/audio/README.md`);
+    throw new TestAudioError('TEST_AUDIO_MISSING', `test audio '${name}' is not in ${dir}: see shared/audio/README.md`);
   }
-  if (sha256Hex(data) !== expected) throw new ModelError('MODEL_CORRUPT', `test audio ${path} has the wrong sha256: restore it`);
+  if (sha256Hex(data) !== expected) throw new TestAudioError('TEST_AUDIO_CORRUPT', `test audio ${path} has the wrong sha256: restore it`);
   return path;
 }

@@ -55,11 +55,6 @@ export class HandoverMixer {
     this.#slotNode = new Array<string | typeof MIXED | undefined>(capacityChunks);
   }
 
-  /** The hand-over being played, if any. */
-  get window(): HandoverInfo | null {
-    return this.#window;
-  }
-
   /**
    * Writes one arriving chunk from `node` into `target` under the hand-over
    * rules. Chunks without a node id (direct mode) go straight through.
