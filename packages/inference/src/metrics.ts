@@ -96,4 +96,9 @@ export class InferenceMetrics {
     streamCounter(s.registry, 'quell_inference_stream_tail_chunks_total', this.streams, (e) => e.tailChunks);
     streamCounter(s.registry, 'quell_inference_stream_tail_audio_frames_total', this.streams, (e) => e.tailFrames);
   }
+
+  /** Routed mode: control messages from capture the node refused (NodeControl counts them). */
+  addControl(control: { readonly rejectedCount: number }): void {
+    this.stage.counter('quell_inference_control_rejected_total', () => control.rejectedCount);
+  }
 }

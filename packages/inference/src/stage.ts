@@ -95,6 +95,7 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
       )
     : null;
 
+  if (control) metrics.addControl(control);
   const rejectedLog = new RejectedFrameLog(log, 'quell_inference_rejected_messages_total');
   // Offline (--backpressure block) input never runs dry and every receive and send resolves at once, so the loop
   // could run on microtasks alone for seconds: no heartbeat would leave and capture would count the node lost.

@@ -1,4 +1,4 @@
-import { decodeControl, encodeControl, seqAdd, seqSub, type ControlMessage, type FrameHeader, type NodeRole } from '@quell/protocol';
+import { describeControlReject, encodeControl, readControl, type ControlDecodeResult, seqAdd, seqSub, type ControlMessage, type FrameHeader, type NodeRole } from '@quell/protocol';
 import { ControlSender, createDealerSocket, receiveMessages, type CurveSocketOptions, type Logger } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 
@@ -62,6 +62,9 @@ export class NodeControl {
   #onLinkDown: () => void = () => undefined;
   /** Capture's answer to `leaving` when no other node can take the streams. */
   readonly #noSuccessor: Promise<void>;
+  /** Control messages from capture the node could not read (counted, never acted on). */
+  rejectedCount = 0;
+  readonly #rejectsSeen = new Set<string>();
   /** Resolves when capture makes this node the active one. */
   readonly promoted: Promise<void>;
   /** Resolves with the reason when capture aborts this node's swap. */
@@ -173,8 +176,12 @@ export class NodeControl {
   async #receive(): Promise<void> {
     try {
       for await (const [payload] of receiveMessages(this.#socket)) {
-        const m = decodeControl(payload);
-        if (!m) continue;
+        const read = readControl(payload);
+        if (!read.ok) {
+          this.#refuse(read);
+          continue;
+        }
+        const m = read.message;
         switch (m.type) {
           case 'welcome':
             if (this.#onWelcome) this.#onWelcome({ inputEndpoint: m.inputEndpoint, role: m.role });
@@ -215,6 +222,15 @@ export class NodeControl {
     } catch (err) {
       if (!this.#closed) this.#log.error({ err }, 'control link failed');
     }
+  }
+
+  /** Counts a control message from capture that it cannot read; logs the first of each kind, naming the field. */
+  #refuse(read: Extract<ControlDecodeResult, { ok: false }>): void {
+    this.rejectedCount++;
+    const kind = `${read.reason}:${read.type ?? ''}:${read.field ?? ''}`;
+    if (this.#rejectsSeen.has(kind) || this.#rejectsSeen.size >= 64) return;
+    this.#rejectsSeen.add(kind);
+    this.#log.warn({ type: read.type, field: read.field }, `refused a control message from capture (${describeControlReject(read)}; see docs/PROTOCOL.md): later ones of this kind are only counted in quell_inference_control_rejected_total`);
   }
 
   send(message: ControlMessage): void {
