@@ -10,8 +10,9 @@
  * and its chunk-processing p50/p99. A row is clean when all the counts are 0. Per model, N grows until two rows
  * in a row are not clean.
  *
- * `QUELL_BENCH_MODELS` (default dtln,gtcrn,deepfilternet3) and `QUELL_BENCH_STREAMS` (default 4,8,12,16,20,24,28,32)
- * pick the rows.
+ * `QUELL_BENCH_MODELS` (default dtln,dtln+batch,gtcrn,deepfilternet3) and `QUELL_BENCH_STREAMS` (default
+ * 4,8,12,16,20,24,28,32) pick the rows; `MODEL+batch` runs the node with `--batch-streams` (DTLN's hops of all
+ * streams in one ONNX Runtime call).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sumSamples, type MetricSample } from '@quell/runtime';
@@ -21,7 +22,7 @@ import { printTable, writeResult } from '../lib/results.js';
 type PipelineHelpers = typeof import('../../test/dist/helpers/pipeline.js');
 const { startPipeline } = (await import(new URL('../../../test/dist/helpers/pipeline.js', import.meta.url).href)) as PipelineHelpers;
 
-const models = (process.env.QUELL_BENCH_MODELS ?? 'dtln,gtcrn,deepfilternet3').split(',');
+const models = (process.env.QUELL_BENCH_MODELS ?? 'dtln,dtln+batch,gtcrn,deepfilternet3').split(',');
 const streamCounts = (process.env.QUELL_BENCH_STREAMS ?? '4,8,12,16,20,24,28,32').split(',').map(Number);
 const seconds = Number(process.env.QUELL_BENCH_SECONDS ?? 20);
 
@@ -67,7 +68,7 @@ for (const model of models) {
   for (const n of streamCounts) {
     const p = await startPipeline({
       capture: ['--source', Array.from({ length: n }, () => 'synth').join(','), '--synth-waveform', 'noise', '--synth-duration-s', '0'],
-      inference: ['--model', model],
+      inference: ['--model', model.replace(/\+batch$/, ''), ...(model.endsWith('+batch') ? ['--batch-streams'] : [])],
       playback: ['--sink', 'null', '--clock', 'realtime'],
     });
     try {

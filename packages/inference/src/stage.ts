@@ -41,6 +41,7 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
     modelDir: config.modelDir || defaultModelDir(),
     gain: config.gain,
     intraOpThreads: config.intraOpThreads,
+    batchStreams: config.batchStreams,
     vadGateThresholdDb: config.vadGate ? config.vadGateThresholdDb : undefined,
   });
   warmUpProcessor(processor);

@@ -111,6 +111,13 @@ export function createFloatTensor(dims: readonly number[]): OrtTensor {
   return new ort.Tensor('float32', new Float32Array(size), dims);
 }
 
+/** A float32 tensor of `dims` over the start of `data` (shared, not copied): one buffer can back tensors of several batch sizes. */
+export function floatTensorOver(data: Float32Array, dims: readonly number[]): OrtTensor {
+  let size = 1;
+  for (const d of dims) size *= d;
+  return new ort.Tensor('float32', data.subarray(0, size), dims);
+}
+
 /** The Float32Array behind a tensor made by `createFloatTensor`. */
 export function tensorData(tensor: OrtTensor): Float32Array {
   return tensor.data as Float32Array;

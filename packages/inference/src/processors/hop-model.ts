@@ -12,4 +12,6 @@ export interface HopModelState {
   readonly modelDelayFrames: number;
   /** Consumes exactly one hop of `input` and fills one hop of `output`, synchronously (no event-loop turn inside a chunk). */
   runHop(input: Float32Array, output: Float32Array): void;
+  /** Releases what the state holds outside itself (a place in a batch); optional. */
+  close?(): void;
 }

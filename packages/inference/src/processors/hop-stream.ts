@@ -50,6 +50,8 @@ export class HopStream implements StreamProcessor {
   }
 
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
+    this.#model.close?.();
   }
 }

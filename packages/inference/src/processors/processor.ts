@@ -62,6 +62,12 @@ export interface ProcessorOptions {
   /** ONNX Runtime intra-op threads per session (default 1). */
   intraOpThreads?: number;
   /**
+   * DTLN: run the hops of every stream that has one waiting through one call
+   * of graphs with a batch axis, instead of one call per stream: a quarter of
+   * the CPU per stream with many streams, one hop (8 ms) more latency.
+   */
+  batchStreams?: boolean;
+  /**
    * Voice-activity gate for models that estimate the local SNR
    * (DeepFilterNet3): hops whose estimate is below this many dB are muted.
    * Undefined = off.

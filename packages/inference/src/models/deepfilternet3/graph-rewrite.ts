@@ -1,5 +1,4 @@
-import protobuf from 'protobufjs';
-import { ONNX_PROTO_SCHEMA } from './onnx-schema.js';
+import { onnxTypes, toNumber } from '../../onnx/onnx-proto.js';
 
 /** One recurrent or convolution-context state that a rewritten graph carries between calls. */
 export interface StreamingState {
@@ -48,22 +47,6 @@ interface Graph {
 
 const FLOAT = 1;
 const INT64 = 7;
-
-let schema: protobuf.Root | undefined;
-function onnxTypes(): { model: protobuf.Type; valueInfo: protobuf.Type; node: protobuf.Type; tensor: protobuf.Type } {
-  schema ??= protobuf.parse(ONNX_PROTO_SCHEMA, { keepCase: true }).root;
-  return {
-    model: schema.lookupType('onnx.ModelProto'),
-    valueInfo: schema.lookupType('onnx.ValueInfoProto'),
-    node: schema.lookupType('onnx.NodeProto'),
-    tensor: schema.lookupType('onnx.TensorProto'),
-  };
-}
-
-function toNumber(v: number | { toNumber(): number } | undefined): number {
-  if (v === undefined) return 0;
-  return typeof v === 'number' ? v : v.toNumber();
-}
 
 function attribute(node: Node, name: string): Attribute | undefined {
   return node.attribute.find((a) => a.name === name);
