@@ -7,7 +7,7 @@
  * them on a clocked null sink (each stream its own playout clock, where underruns happen). After a 4 s settle,
  * each row counts over `QUELL_BENCH_SECONDS` (default 20 s): drops in every stage, playback gaps and underruns,
  * chunks the overload policy sent unprocessed (`degraded`), the inference node's CPU in cores and per stream,
- * and its chunk-processing p50/p99. A row is clean when all the counts are 0. Per model, N grows until two rows
+ * and its chunk-processing p50/p99, and capture's and playback's CPU in cores. A row is clean when all the counts are 0. Per model, N grows until two rows
  * in a row are not clean.
  *
  * `QUELL_BENCH_MODELS` (default dtln,dtln+batch,gtcrn,deepfilternet3) and `QUELL_BENCH_STREAMS` (default
@@ -25,6 +25,7 @@ const { startPipeline } = (await import(new URL('../../../test/dist/helpers/pipe
 const models = (process.env.QUELL_BENCH_MODELS ?? 'dtln,dtln+batch,gtcrn,deepfilternet3').split(',');
 const streamCounts = (process.env.QUELL_BENCH_STREAMS ?? '4,8,12,16,20,24,28,32').split(',').map(Number);
 const seconds = Number(process.env.QUELL_BENCH_SECONDS ?? 20);
+const chunkMs = Number(process.env.QUELL_BENCH_CHUNK_MS ?? 10);
 
 /** The counters a row is judged on, summed across the stages. */
 function counts(cap: MetricSample[], inf: MetricSample[], pb: MetricSample[]) {
@@ -35,6 +36,8 @@ function counts(cap: MetricSample[], inf: MetricSample[], pb: MetricSample[]) {
     degraded: sumSamples(inf, 'quell_inference_degraded_chunks_total'),
     played: sumSamples(pb, 'quell_playback_chunks_played_total'),
     cpuS: sumSamples(inf, 'process_cpu_seconds_total'),
+    captureCpuS: sumSamples(cap, 'process_cpu_seconds_total'),
+    playbackCpuS: sumSamples(pb, 'process_cpu_seconds_total'),
   };
 }
 
@@ -67,7 +70,7 @@ for (const model of models) {
   let troubled = 0;
   for (const n of streamCounts) {
     const p = await startPipeline({
-      capture: ['--source', Array.from({ length: n }, () => 'synth').join(','), '--synth-waveform', 'noise', '--synth-duration-s', '0'],
+      capture: ['--source', Array.from({ length: n }, () => 'synth').join(','), '--synth-waveform', 'noise', '--synth-duration-s', '0', '--chunk-ms', String(chunkMs)],
       inference: ['--model', model.replace(/\+batch$/, ''), ...(model.endsWith('+batch') ? ['--batch-streams'] : [])],
       playback: ['--sink', 'null', '--clock', 'realtime'],
     });
@@ -91,6 +94,8 @@ for (const model of models) {
         chunks_played_per_s: Math.round((b.played - a.played) / elapsedS),
         node_cores: Number(cores.toFixed(2)),
         node_ms_per_stream_s: Number(((cores * 1000) / n).toFixed(1)),
+        capture_cores: Number(((b.captureCpuS - a.captureCpuS) / elapsedS).toFixed(2)),
+        playback_cores: Number(((b.playbackCpuS - a.playbackCpuS) / elapsedS).toFixed(2)),
         chunk_p50_ms: quantileMs(first[1], last[1], 0.5),
         chunk_p99_ms: quantileMs(first[1], last[1], 0.99),
       };
@@ -104,7 +109,7 @@ for (const model of models) {
     if (troubled >= 2) break;
   }
 }
-printTable(`${seconds} s per row: N real-time 48 kHz streams through one inference node, null sink`, rows);
+printTable(`${seconds} s per row: N real-time 48 kHz streams in ${chunkMs} ms chunks through one inference node, null sink`, rows);
 const clean = Object.fromEntries(models.map((m) => [m, Math.max(0, ...rows.filter((r) => r.model === m && r.clean === 'yes').map((r) => Number(r.streams)))]));
 console.log(`most clean streams per node: ${JSON.stringify(clean)}`);
-writeResult('streams', { models, streamCounts, seconds }, { rows, mostCleanStreams: clean });
+writeResult('streams', { models, streamCounts, seconds, chunkMs }, { rows, mostCleanStreams: clean });
