@@ -1,26 +1,18 @@
-import { onnxTypes, toNumber } from '../onnx/onnx-proto.js';
+import { onnxTypes, toNumber, type OnnxDim, type OnnxValueInfo, type ProtoInt } from '../onnx/onnx-proto.js';
 
-// The parts of the decoded ONNX messages this file touches.
-interface Dim {
-  dim_value?: number | { toNumber(): number };
-  dim_param?: string;
-}
-interface ValueInfo {
-  name: string;
-  type?: { tensor_type?: { shape?: { dim: Dim[] } } };
-}
+// The parts of the decoded ONNX messages this file touches (besides the shared ones in onnx-proto.ts).
 interface Tensor {
   name: string;
-  int64_data?: Array<number | { toNumber(): number }>;
+  int64_data?: ProtoInt[];
 }
 interface Graph {
   node: { op_type: string; input: string[] }[];
-  input: ValueInfo[];
-  output: ValueInfo[];
+  input: OnnxValueInfo[];
+  output: OnnxValueInfo[];
   initializer: Tensor[];
 }
 
-function setBatchDim(dim: Dim): void {
+function setBatchDim(dim: OnnxDim): void {
   delete dim.dim_value;
   dim.dim_param = 'batch';
 }

@@ -9,6 +9,21 @@ export interface OnnxTypes {
   tensor: protobuf.Type;
 }
 
+/** A protobuf int64 as decoded: a number, or a Long past 2^53. */
+export type ProtoInt = number | { toNumber(): number };
+
+/** A decoded tensor dimension: a fixed size or a symbolic name. */
+export interface OnnxDim {
+  dim_value?: ProtoInt;
+  dim_param?: string;
+}
+
+/** A decoded graph input or output with its tensor shape. */
+export interface OnnxValueInfo {
+  name: string;
+  type?: { tensor_type?: { shape?: { dim: OnnxDim[] } } };
+}
+
 let schema: protobuf.Root | undefined;
 
 /** The ONNX message types, parsed once per process. */
@@ -23,7 +38,7 @@ export function onnxTypes(): OnnxTypes {
 }
 
 /** A protobuf int64 field (a number, or a Long for values past 2^53) as a number. */
-export function toNumber(v: number | { toNumber(): number } | undefined): number {
+export function toNumber(v: ProtoInt | undefined): number {
   if (v === undefined) return 0;
   return typeof v === 'number' ? v : v.toNumber();
 }

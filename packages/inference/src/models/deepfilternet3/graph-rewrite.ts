@@ -1,4 +1,4 @@
-import { onnxTypes, toNumber } from '../../onnx/onnx-proto.js';
+import { onnxTypes, toNumber, type OnnxValueInfo as ValueInfo, type ProtoInt } from '../../onnx/onnx-proto.js';
 
 /** One recurrent or convolution-context state that a rewritten graph carries between calls. */
 export interface StreamingState {
@@ -16,20 +16,12 @@ export interface StreamingGraph {
   states: StreamingState[];
 }
 
-// The parts of the decoded ONNX messages this file touches.
-interface Dim {
-  dim_value?: number | { toNumber(): number };
-  dim_param?: string;
-}
-interface ValueInfo {
-  name: string;
-  type?: { tensor_type?: { shape?: { dim: Dim[] } } };
-}
+// The parts of the decoded ONNX messages this file touches (besides the shared ones in onnx-proto.ts).
 interface Attribute {
   name: string;
-  i?: number | { toNumber(): number };
+  i?: ProtoInt;
   s?: Uint8Array;
-  ints?: Array<number | { toNumber(): number }>;
+  ints?: ProtoInt[];
 }
 interface Node {
   name: string;
