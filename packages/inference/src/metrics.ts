@@ -97,6 +97,12 @@ export class InferenceMetrics {
     streamCounter(s.registry, 'quell_inference_stream_tail_audio_frames_total', this.streams, (e) => e.tailFrames);
   }
 
+  /** A batched processor (`--batch-streams`): its calls and the hops they ran. */
+  addBatch(counts: { readonly calls: number; readonly hops: number }): void {
+    this.stage.counter('quell_inference_batch_calls_total', () => counts.calls);
+    this.stage.counter('quell_inference_batched_hops_total', () => counts.hops);
+  }
+
   /** Routed mode: control messages from capture the node refused (NodeControl counts them). */
   addControl(control: { readonly rejectedCount: number }): void {
     this.stage.counter('quell_inference_control_rejected_total', () => control.rejectedCount);

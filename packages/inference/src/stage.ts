@@ -67,6 +67,7 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
   const queue = new SendQueue(output, config.sendQueueChunks);
   const metrics = new InferenceMetrics(queue, processor.name, node);
   onLinkClosed(input, () => metrics.inputLinksClosed++);
+  if (processor.batchCounts) metrics.addBatch(processor.batchCounts);
   const metricsServer = new MetricsServer(metrics.stage.registry);
   const metricsPort = await metricsServer.listen(config.metricsHost, config.metricsPort).catch((err: Error) => {
     throw new StartupError('ERR_BIND', `cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (${err.message}): pick another --metrics-port`);

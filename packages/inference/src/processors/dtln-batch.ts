@@ -27,6 +27,8 @@ interface BatchCall {
  */
 export class DtlnBatch {
   readonly maxStreams: number;
+  /** Batch calls (each runs both graphs once) and the hops they ran; hops / calls is the mean batch. */
+  readonly counts = { calls: 0, hops: 0 };
   readonly #stage1: OrtSession;
   readonly #stage2: OrtSession;
   readonly #fft = RealFft.ofSize(DTLN_BLOCK_FRAMES);
@@ -88,6 +90,8 @@ export class DtlnBatch {
     const n = waiting.length;
     if (n === 0) return;
     const call = this.#callFor(n);
+    this.counts.calls++;
+    this.counts.hops += n;
     const magnitude = this.#magnitude;
     for (let b = 0; b < n; b++) {
       const spectrum = waiting[b].spectrum;

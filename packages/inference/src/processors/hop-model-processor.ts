@@ -3,7 +3,7 @@ import type { OrtSession } from '../onnx/session-factory.js';
 import { ChannelSplitStream } from './channel-split-stream.js';
 import type { HopModelState } from './hop-model.js';
 import { HopStream } from './hop-stream.js';
-import type { Processor, StreamProcessor } from './processor.js';
+import type { BatchCounts, Processor, StreamProcessor } from './processor.js';
 import { checkStreamArgs } from './stream-args.js';
 
 /**
@@ -15,13 +15,18 @@ export class HopModelProcessor implements Processor {
   readonly name: string;
   readonly nativeRateHz: number;
   readonly hopFrames: number;
+  readonly batchCounts: BatchCounts | undefined;
   readonly #sessions: OrtSession[];
   readonly #createState: () => HopModelState;
   readonly #highBand: HighBandMode;
   #closed = false;
 
-  /** `highBand` says what happens above the native Nyquist frequency at higher device rates (default 'model-gain'). */
-  constructor(name: string, nativeRateHz: number, hopFrames: number, sessions: OrtSession[], createState: () => HopModelState, highBand: HighBandMode = 'model-gain') {
+  /**
+   * `highBand` says what happens above the native Nyquist frequency at higher device rates (default 'model-gain');
+   * `batchCounts`, the counts of the batch the states share, if they do.
+   */
+  constructor(name: string, nativeRateHz: number, hopFrames: number, sessions: OrtSession[], createState: () => HopModelState, highBand: HighBandMode = 'model-gain', batchCounts?: BatchCounts) {
+    this.batchCounts = batchCounts;
     this.name = name;
     this.nativeRateHz = nativeRateHz;
     this.hopFrames = hopFrames;

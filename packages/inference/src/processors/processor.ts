@@ -25,8 +25,16 @@ export interface Processor {
    * channel count the processor cannot take.
    */
   createStream(sampleRateHz: number, channelCount: number): StreamProcessor;
+  /** A processor that runs many streams' hops in one call (`--batch-streams`): its calls and the hops they ran. */
+  readonly batchCounts?: BatchCounts;
   /** Releases the sessions. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** Batched model calls so far, and the hops they ran (hops / calls is the mean batch). */
+export interface BatchCounts {
+  readonly calls: number;
+  readonly hops: number;
 }
 
 export interface StreamProcessor {

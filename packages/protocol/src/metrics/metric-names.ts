@@ -67,6 +67,8 @@ export const METRICS = {
   quell_inference_model_info: spec('gauge', 'Model served by this inference node (value 1)', ['model', 'node']),
   quell_inference_input_links_closed_total: spec('counter', 'Links the input socket lost: capture going away, or a message over the size cap (libzmq gives no reason; docs/SECURITY.md)'),
   quell_inference_control_rejected_total: spec('counter', 'Control messages from capture this node could not read (bad size, not MessagePack, unknown type or a bad field): counted and ignored; the first of each kind is logged naming the field'),
+  quell_inference_batch_calls_total: spec('counter', 'Batched model calls (--batch-streams): each runs the waiting hops of every stream at once; batched_hops / batch_calls is the mean batch'),
+  quell_inference_batched_hops_total: spec('counter', 'Hops run in batched model calls (--batch-streams), all streams together'),
   quell_inference_auth_failures_total: spec('counter', 'CURVE handshakes this process refused (client key not on the allow-list)'),
   quell_inference_input_idle_seconds: spec('gauge', 'Seconds since inference last received a chunk (0 before the first); grows during a stall upstream'),
   quell_inference_input_age_seconds: spec('histogram', 'Age of each input chunk when inference takes it: wall clock minus its capture time (queueing upstream and in the socket)'),
