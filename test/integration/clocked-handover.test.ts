@@ -17,12 +17,13 @@ import { silentRuns } from '../helpers/signals.js';
 const RATE_HZ = 48_000;
 const SINK = `quell_handover_${process.pid}`;
 
-/** What playback counted so far: every drop by reason, underruns (its own and the device's), gaps, device stalls. */
+/** What playback counted so far: every drop by reason, underruns (its own and the device's), gaps, device stalls and PortAudio's output underflows. */
 function playbackCounts(pb: MetricSample[]): Record<string, number> {
   const counts: Record<string, number> = {
     underruns: sumSamples(pb, 'quell_playback_underruns_total') + sumSamples(pb, 'quell_playback_device_underruns_total'),
     gaps: sumSamples(pb, 'quell_playback_gaps_total'),
     deviceStalls: sumSamples(pb, 'quell_playback_device_stalls_total'),
+    deviceOutputUnderflows: sumSamples(pb, 'quell_playback_device_output_underflows_total'),
     deviceOverflows: sumSamples(pb, 'quell_playback_device_overflows_total'),
   };
   for (const s of pb) if (s.name === 'quell_playback_drops_total') counts[`drop:${s.labels.reason}`] = s.value;

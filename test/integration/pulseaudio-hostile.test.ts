@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { StageProcess, type StageMessage } from '@quell/cli';
 import { encodeFrame, FrameFlags, Pacer, realTimeClock } from '@quell/protocol';
 import { createPushSocket, defaultLinkSecurity, scrapeMetrics, sumSamples, type LinkSecurity } from '@quell/runtime';
-import { ensureTestPulse, pactl } from '@quell/runtime/testing';
+import { ensureTestPulse, pactl, recordSource } from '@quell/runtime/testing';
 import { chunkHeader } from '../helpers/frames.js';
 
 const SINK = 'quell_hostile_out';
@@ -144,6 +144,45 @@ describe('device sink against unwelcome streams (PulseAudio)', { timeout: 120_00
     } finally {
       await sending.catch(() => undefined);
       push.close();
+      assert.equal(await playback.stop(), 0);
+    }
+  });
+
+  it('a device that runs dry for a moment (playback held up 3 × 20 ms, the sink recorded as an app on the virtual microphone would): PortAudio\'s output underflows are counted', async (t) => {
+    // Recorded, the sink plays in real time instead of rendering ahead: a held-up player is heard as silence at once.
+    const recording = recordSource(`${SINK}.monitor`, 48_000);
+    const playback = new StageProcess('playback', ['--endpoint', 'tcp://127.0.0.1:*', '--sink', 'device', '--device', 'pulse', '--metrics-port', '0', '--log-level', 'warn'], { PULSE_SINK: SINK });
+    const info = await playback.ready;
+    const push = createPushSocket({ highWaterMarkChunks: 10_000, curve: security.curve[0] });
+    push.connect(String(info.endpoint));
+    const scrape = async (): Promise<Awaited<ReturnType<typeof scrapeMetrics>>> => scrapeMetrics(`http://127.0.0.1:${info.metricsPort}/metrics`);
+    let sent = 0;
+    let stop = false;
+    const sending = (async () => {
+      const pacer = new Pacer(realTimeClock, 480, 48_000);
+      for (let seq = 0; !stop; seq++, sent++) {
+        await pacer.next();
+        await push.send(encodeFrame(chunkHeader(6, seq), new Float32Array(480).fill(0.1)));
+      }
+    })();
+    try {
+      while (sent < 300) await sleep(10);
+      const before = sumSamples(await scrape(), 'quell_playback_device_output_underflows_total');
+      for (let i = 0; i < 3; i++) {
+        process.kill(playback.child.pid!, 'SIGSTOP');
+        await sleep(20);
+        process.kill(playback.child.pid!, 'SIGCONT');
+        await sleep(500);
+      }
+      const now = await scrape();
+      const underflows = sumSamples(now, 'quell_playback_device_output_underflows_total') - before;
+      t.diagnostic(`output underflows ${underflows}; device stalls ${sumSamples(now, 'quell_playback_device_stalls_total')}; Quell's own device underruns ${sumSamples(now, 'quell_playback_device_underruns_total')}`);
+      assert.ok(underflows >= 1, `the device ran dry 3 times and PortAudio's underflows were counted: ${underflows}`);
+    } finally {
+      stop = true;
+      await sending.catch(() => undefined);
+      push.close();
+      await recording.stop();
       assert.equal(await playback.stop(), 0);
     }
   });

@@ -10,6 +10,8 @@ export interface DeviceMetricsView {
   /** Device requests later than the audio queued ahead of the device (DeviceSink.stallCount). */
   readonly stallCount: number;
   readonly stalledSeconds: number;
+  /** Writes after which PortAudio reported an output underflow (DeviceSink.outputUnderflowCount). */
+  readonly outputUnderflowCount: number;
   readonly levelS: number;
   readonly targetS: number;
   readonly queuedFrames: number;
@@ -127,6 +129,7 @@ export class PlaybackMetrics {
     s.counter('quell_playback_device_reopens_total', () => this.device?.reopenCount ?? 0);
     s.counter('quell_playback_device_stalls_total', () => this.device?.stallCount ?? 0);
     s.counter('quell_playback_device_stalled_seconds_total', () => this.device?.stalledSeconds ?? 0);
+    s.counter('quell_playback_device_output_underflows_total', () => this.device?.outputUnderflowCount ?? 0);
     s.gauge('quell_playback_device_buffer_level_seconds', () => this.device?.levelS ?? 0);
     s.gauge('quell_playback_device_buffer_target_seconds', () => this.device?.targetS ?? 0);
     s.gauge('quell_playback_device_queue_depth_frames', () => this.device?.queuedFrames ?? 0);

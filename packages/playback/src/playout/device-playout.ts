@@ -92,6 +92,9 @@ export class DevicePlayout implements DeviceMetricsView {
   get stallCount(): number {
     return this.#sink?.stallCount ?? 0;
   }
+  get outputUnderflowCount(): number {
+    return this.#sink?.outputUnderflowCount ?? 0;
+  }
   get stalledSeconds(): number {
     return this.#sink?.stalledSeconds ?? 0;
   }

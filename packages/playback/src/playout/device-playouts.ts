@@ -65,6 +65,9 @@ export class DevicePlayouts implements DeviceMetricsView {
   get stallCount(): number {
     return this.#sum((p) => p.stallCount);
   }
+  get outputUnderflowCount(): number {
+    return this.#sum((p) => p.outputUnderflowCount);
+  }
   get stalledSeconds(): number {
     return this.#sum((p) => p.stalledSeconds);
   }

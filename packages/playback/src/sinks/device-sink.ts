@@ -73,6 +73,12 @@ export class DeviceSink {
   stallCount = 0;
   /** Time the device went without audio in those stalls, s (each request gap beyond the queued audio). */
   stalledSeconds = 0;
+  /**
+   * Writes after which PortAudio reported an output underflow: the device itself played silence because a block
+   * did not reach it in time (several within one write count once). The stall watch above sees only gaps longer
+   * than the audio queued ahead; these also catch the short ones (5 ms silences heard under load).
+   */
+  outputUnderflowCount = 0;
 
   readonly #onDemand: (() => void) | undefined;
   readonly #deviceQueueBuffers: number;
@@ -201,8 +207,8 @@ export class DeviceSink {
         framesPerBuffer: this.framesPerBuffer,
         maxQueue: this.#deviceQueueBuffers,
         highwaterMark: this.#blockBytes.length,
-        // PortAudio prints 'priming output' and underflow flags; as errors they would end the stream.
-        closeOnError: false,
+        // Quell's output stream (port-audio.ts) hands the status flags back as 'status' events instead.
+        closeOnError: true,
       },
     });
     const link = this.#link;
@@ -211,6 +217,9 @@ export class DeviceSink {
     });
     stream.on('close', () => {
       if (link.isCurrent(generation)) link.fail(new Error('output stream closed'));
+    });
+    stream.on('status', (status) => {
+      if (link.isCurrent(generation) && status.includes('output underflow')) this.outputUnderflowCount++;
     });
     this.#writing = false;
     this.#blocksSinceOpen = 0;

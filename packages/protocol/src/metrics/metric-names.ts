@@ -112,6 +112,7 @@ export const METRICS = {
   quell_playback_devices_wanted: spec('gauge', 'Device sink only: output devices playback plays to (the default one and one per --route device)'),
   quell_playback_drift_trim_ppm: spec('gauge', 'Resampling ratio trim the drift controller applies, ppm (positive: the sender clock is faster)'),
   quell_playback_input_links_closed_total: spec('counter', 'Links the input socket lost: senders that left, or were cut by libzmq for a message over the size cap (it gives no reason; docs/SECURITY.md)'),
+  quell_playback_device_output_underflows_total: spec('counter', 'Device writes after which PortAudio reported an output underflow: the device played silence because audio did not reach it in time (several within one write count once)'),
   quell_playback_auth_failures_total: spec('counter', 'CURVE handshakes this process refused (client key not on the allow-list)'),
   quell_playback_crossfades_total: spec('counter', 'Chunks played as a crossfade of two inference nodes during a hand-over'),
   quell_playback_handover_fallbacks_total: spec('counter', 'Chunks of a hand-over played from the old node because the new node\'s chunk was not there in time'),

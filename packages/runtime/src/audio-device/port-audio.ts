@@ -1,4 +1,6 @@
+import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { AudioDeviceError } from './errors.js';
 
 /** The parts of naudiodon's device record that Quell reads. */
@@ -30,7 +32,10 @@ export interface PortAudioStreamOptions {
   maxQueue: number;
   /** Bytes per 'data' piece (input) or Writable buffer size (output). */
   highwaterMark: number;
-  /** false: PortAudio status flags (over/underflow) are printed, not turned into stream errors. */
+  /**
+   * false: PortAudio status flags (over/underflow) are printed to stdout, where nothing counts them. Output
+   * streams are opened with true: the flags come back with the next write and are emitted as 'status' events.
+   */
   closeOnError: boolean;
 }
 
@@ -43,6 +48,8 @@ export interface PortAudioStream {
   on(event: 'data', listener: (piece: Buffer) => void): this;
   on(event: 'error', listener: (err: unknown) => void): this;
   on(event: 'end' | 'close', listener: () => void): this;
+  /** Output streams: PortAudio's status flags since the last write (e.g. 'portAudio status - output underflow'). */
+  on(event: 'status', listener: (status: string) => void): this;
   removeAllListeners(event?: string): this;
   write(piece: Buffer, callback: (err?: unknown) => void): boolean;
 }
@@ -51,6 +58,65 @@ export interface PortAudioBinding {
   getDevices(): PortAudioDevice[];
   getHostAPIs(): { defaultHostAPI: number; HostAPIs: PortAudioHostApi[] };
   AudioIO(options: { inOptions: PortAudioStreamOptions } | { outOptions: PortAudioStreamOptions }): PortAudioStream;
+}
+
+/** The native stream of naudiodon's addon, under its JavaScript stream wrapper. */
+interface NativeAudioIO {
+  start(): void;
+  /** Resolves once the block is queued for the callback: with PortAudio's status flags since the last write, if any (closeOnError), or an error text. */
+  write(piece: Buffer): Promise<string | undefined>;
+  quit(mode: 'WAIT' | 'ABORT'): Promise<void>;
+}
+
+/**
+ * An output stream straight on naudiodon's addon, written one block at a time as DeviceSink writes. naudiodon's
+ * own wrapper either prints PortAudio's status flags (output underflow: the device played silence) or ends the
+ * stream on them; here they come back with the next write and are emitted as 'status', so they can be counted.
+ */
+class CountedOutputStream extends EventEmitter implements PortAudioStream {
+  readonly #native: NativeAudioIO;
+
+  constructor(native: NativeAudioIO) {
+    super();
+    this.#native = native;
+  }
+
+  start(): void {
+    this.#native.start();
+  }
+
+  write(piece: Buffer, callback: (err?: unknown) => void): boolean {
+    this.#native.write(piece).then(
+      (reply) => {
+        if (!reply) return callback();
+        if (reply.startsWith('portAudio status')) {
+          this.emit('status', reply);
+          return callback();
+        }
+        callback(new Error(reply));
+      },
+      (err: unknown) => callback(err),
+    );
+    return true;
+  }
+
+  async quit(callback?: () => void): Promise<void> {
+    await this.#native.quit('WAIT');
+    callback?.();
+  }
+
+  abort(callback?: () => void): void {
+    void this.#native.quit('ABORT').then(() => callback?.());
+  }
+}
+
+/** naudiodon with output streams opened as CountedOutputStream (input streams stay naudiodon's own). */
+function withCountedOutput(naudiodon: PortAudioBinding, addon: { create(options: object): NativeAudioIO }): PortAudioBinding {
+  return {
+    getDevices: () => naudiodon.getDevices(),
+    getHostAPIs: () => naudiodon.getHostAPIs(),
+    AudioIO: (options) => ('outOptions' in options ? new CountedOutputStream(addon.create({ outOptions: { ...options.outOptions, closeOnError: true } })) : naudiodon.AudioIO(options)),
+  };
 }
 
 let binding: PortAudioBinding | undefined;
@@ -64,7 +130,10 @@ export async function loadPortAudio(): Promise<PortAudioBinding> {
   try {
     // createRequire keeps this a plain CommonJS load: naudiodon is CJS and loads its .node addon by path.
     const require = createRequire(import.meta.url);
-    binding = require('naudiodon') as PortAudioBinding;
+    const naudiodon = require('naudiodon') as PortAudioBinding;
+    // The addon itself (the same module naudiodon loaded: Node caches it by path), for counted output streams.
+    const addon = require(join(dirname(require.resolve('naudiodon/package.json')), 'build', 'Release', 'naudiodon.node')) as { create(options: object): NativeAudioIO };
+    binding = withCountedOutput(naudiodon, addon);
     return binding;
   } catch (err) {
     throw new AudioDeviceError(
