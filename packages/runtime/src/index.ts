@@ -5,6 +5,7 @@ export * from './wav/wav-header.js';
 export * from './wav/write-wav.js';
 export * from './log/logger.js';
 export * from './log/rejected-frame-log.js';
+export * from './log/rejected-control-log.js';
 export * from './metrics/stage-histogram.js';
 export * from './metrics/bucket-counts-histogram.js';
 export * from './metrics/stage-registry.js';

@@ -1,5 +1,5 @@
-import { describeControlReject, encodeControl, readControl, type ControlDecodeResult, type ControlOf, encodeHeader, FrameFlags, seqSub, type ControlMessage, type FrameHeader, type HandoverInfo, type NodeRole, type NodeStatus, type StreamRoute, type SwapOutcome } from '@quell/protocol';
-import { ControlSender, createRouterSocket, onLinkClosed, receiveMessages, type CurveSocketOptions, type Logger, type MessageParts } from '@quell/runtime';
+import { encodeControl, readControl, type ControlOf, encodeHeader, FrameFlags, seqSub, type ControlMessage, type FrameHeader, type HandoverInfo, type NodeRole, type NodeStatus, type StreamRoute, type SwapOutcome } from '@quell/protocol';
+import { ControlSender, createRouterSocket, onLinkClosed, receiveMessages, RejectedControlLog, type CurveSocketOptions, type Logger, type MessageParts } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import type { ChunkOutlet, DropReason } from '../sender/chunk-outlet.js';
 import { ControlGate, type ControlGateOptions } from './control-gate.js';
@@ -69,7 +69,7 @@ export class InferenceRouter implements ChunkOutlet {
   readonly #nodes: NodeRegistry;
   readonly #rings = new Map<number, StreamRing>();
   readonly #gate: ControlGate;
-  readonly #malformedSeen = new Set<string>();
+  readonly #malformed: RejectedControlLog;
   readonly #sender: ControlSender;
   /** One registration at a time: binding a node's data socket takes a moment, and two hellos racing it would both pass the checks. */
   #registering = false;
@@ -86,6 +86,7 @@ export class InferenceRouter implements ChunkOutlet {
     this.#log = log;
     this.#control = control;
     this.#gate = new ControlGate(options.gate);
+    this.#malformed = new RejectedControlLog(log, '', 'quell_capture_control_rejected_total{reason="malformed"}');
     this.#sender = new ControlSender(control);
     onLinkClosed(control, () => this.counts.controlLinksClosed++);
     this.#nodes = new NodeRegistry({ ...options, queueChunks: options.warmUpChunks + options.sendQueueChunks }, () => this.#wakeNodeWaiters());
@@ -249,7 +250,7 @@ export class InferenceRouter implements ChunkOutlet {
         const read = readControl(payload);
         if (!read.ok) {
           this.#gate.refuse('malformed');
-          this.#noteMalformed(read);
+          this.#malformed.note(read);
           continue;
         }
         this.#handle(identity, read.message);
@@ -257,14 +258,6 @@ export class InferenceRouter implements ChunkOutlet {
     } catch (err) {
       if (!this.#closed) this.#log.error({ err }, 'control socket failed');
     }
-  }
-
-  /** Logs the first malformed control message of each kind (type and field); the gate's counter counts them all. */
-  #noteMalformed(read: Extract<ControlDecodeResult, { ok: false }>): void {
-    const kind = `${read.reason}:${read.type ?? ''}:${read.field ?? ''}`;
-    if (this.#malformedSeen.has(kind)) return;
-    this.#malformedSeen.add(kind);
-    this.#log.warn({ type: read.type, field: read.field }, `refused a control message (${describeControlReject(read)}; see docs/PROTOCOL.md): later ones of this kind are only counted in quell_capture_control_rejected_total{reason="malformed"}`);
   }
 
   #handle(identity: Buffer, m: ControlMessage): void {

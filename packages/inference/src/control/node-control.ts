@@ -1,5 +1,5 @@
-import { describeControlReject, encodeControl, readControl, type ControlDecodeResult, seqAdd, seqSub, type ControlMessage, type FrameHeader, type NodeRole } from '@quell/protocol';
-import { ControlSender, createDealerSocket, receiveMessages, type CurveSocketOptions, type Logger } from '@quell/runtime';
+import { encodeControl, readControl, seqAdd, seqSub, type ControlMessage, type FrameHeader, type NodeRole } from '@quell/protocol';
+import { ControlSender, createDealerSocket, receiveMessages, RejectedControlLog, type CurveSocketOptions, type Logger } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 
 export interface NodeControlOptions {
@@ -64,7 +64,7 @@ export class NodeControl {
   readonly #noSuccessor: Promise<void>;
   /** Control messages from capture the node could not read (counted, never acted on). */
   rejectedCount = 0;
-  readonly #rejectsSeen = new Set<string>();
+  readonly #rejected: RejectedControlLog;
   /** Resolves when capture makes this node the active one. */
   readonly promoted: Promise<void>;
   /** Resolves with the reason when capture aborts this node's swap. */
@@ -75,6 +75,7 @@ export class NodeControl {
   constructor(options: NodeControlOptions, log: Logger) {
     this.#options = options;
     this.#log = log;
+    this.#rejected = new RejectedControlLog(log, ' from capture', 'quell_inference_control_rejected_total');
     this.#socket = createDealerSocket({ curve: options.curve });
     this.#sender = new ControlSender(this.#socket);
     // Watch before connecting: the socket reports only the events that happen after its first read of them.
@@ -178,7 +179,8 @@ export class NodeControl {
       for await (const [payload] of receiveMessages(this.#socket)) {
         const read = readControl(payload);
         if (!read.ok) {
-          this.#refuse(read);
+          this.rejectedCount++;
+          this.#rejected.note(read);
           continue;
         }
         const m = read.message;
@@ -222,15 +224,6 @@ export class NodeControl {
     } catch (err) {
       if (!this.#closed) this.#log.error({ err }, 'control link failed');
     }
-  }
-
-  /** Counts a control message from capture that it cannot read; logs the first of each kind, naming the field. */
-  #refuse(read: Extract<ControlDecodeResult, { ok: false }>): void {
-    this.rejectedCount++;
-    const kind = `${read.reason}:${read.type ?? ''}:${read.field ?? ''}`;
-    if (this.#rejectsSeen.has(kind) || this.#rejectsSeen.size >= 64) return;
-    this.#rejectsSeen.add(kind);
-    this.#log.warn({ type: read.type, field: read.field }, `refused a control message from capture (${describeControlReject(read)}; see docs/PROTOCOL.md): later ones of this kind are only counted in quell_inference_control_rejected_total`);
   }
 
   send(message: ControlMessage): void {

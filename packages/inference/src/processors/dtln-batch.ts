@@ -1,11 +1,8 @@
 import { RealFft } from '../dsp/real-fft.js';
 import { floatTensorOver, type OrtFeeds, type OrtSession } from '../onnx/session-factory.js';
-import { DTLN_BLOCK_FRAMES, DTLN_HOP_FRAMES } from './dtln-model.js';
+import { DTLN_BINS as BINS, DTLN_BLOCK_FRAMES, DTLN_HOP_FRAMES, DTLN_STATE_SIZE as STATE_SIZE, dtlnAnalyse, dtlnApplyMask, dtlnMagnitude, dtlnOverlapAdd } from './dtln-model.js';
 import type { HopModelState } from './hop-model.js';
 
-const BINS = DTLN_BLOCK_FRAMES / 2 + 1;
-/** One stream's LSTM state in either graph: [2 layers, 128 units, h and c]. */
-const STATE_SIZE = 2 * 128 * 2;
 
 /** The feeds and fetches of both graphs for one batch size, over the batch's shared buffers. */
 interface BatchCall {
@@ -92,31 +89,17 @@ export class DtlnBatch {
     const call = this.#callFor(n);
     this.counts.calls++;
     this.counts.hops += n;
-    const magnitude = this.#magnitude;
     for (let b = 0; b < n; b++) {
-      const spectrum = waiting[b].spectrum;
-      const row = b * BINS;
-      for (let k = 0; k < BINS; k++) {
-        const re = spectrum[2 * k];
-        const im = spectrum[2 * k + 1];
-        magnitude[row + k] = Math.sqrt(re * re + im * im);
-      }
+      dtlnMagnitude(waiting[b].spectrum, this.#magnitude, b * BINS);
       this.#state1In.set(waiting[b].state1, b * STATE_SIZE);
     }
     this.#stage1.run(call.feeds1, call.fetches1);
 
-    const mask = this.#mask;
     for (let b = 0; b < n; b++) {
       const state = waiting[b];
       copyRow(this.#state1Out, b * STATE_SIZE, state.state1);
-      // magnitude * mask with the input phase is the input bin scaled by the mask.
-      const spectrum = state.spectrum;
-      const row = b * BINS;
-      for (let k = 0; k < BINS; k++) {
-        spectrum[2 * k] *= mask[row + k];
-        spectrum[2 * k + 1] *= mask[row + k];
-      }
-      this.#fft.inverse(spectrum, this.#blockRows[b], 1 / DTLN_BLOCK_FRAMES);
+      dtlnApplyMask(state.spectrum, this.#mask, b * BINS);
+      this.#fft.inverse(state.spectrum, this.#blockRows[b], 1 / DTLN_BLOCK_FRAMES);
       this.#state2In.set(state.state2, b * STATE_SIZE);
     }
     this.#stage2.run(call.feeds2, call.fetches2);
@@ -178,24 +161,16 @@ export class BatchedDtlnState implements HopModelState {
 
   runHop(input: Float32Array, output: Float32Array): void {
     if (this.queued) this.#batch.flush();
-    const hop = DTLN_HOP_FRAMES;
     const out = this.#outBlock;
-    for (let i = 0; i < hop; i++) output[i] = out[i];
-
-    const block = this.#inBlock;
-    block.copyWithin(0, hop);
-    block.set(input, DTLN_BLOCK_FRAMES - hop);
-    this.#fft.forward(block, this.spectrum);
+    for (let i = 0; i < DTLN_HOP_FRAMES; i++) output[i] = out[i];
+    dtlnAnalyse(this.#fft, this.#inBlock, input, this.spectrum);
     this.queued = true;
     this.#batch.enqueue(this);
   }
 
   /** Adds the graph's output block (row `offset` of `y`) to the output block, shifted by one hop; its first hop is the hop's output. */
   overlapAdd(y: Float32Array, offset: number): void {
-    const out = this.#outBlock;
-    out.copyWithin(0, DTLN_HOP_FRAMES);
-    out.fill(0, DTLN_BLOCK_FRAMES - DTLN_HOP_FRAMES);
-    for (let i = 0; i < DTLN_BLOCK_FRAMES; i++) out[i] += y[offset + i];
+    dtlnOverlapAdd(this.#outBlock, y, offset);
   }
 
   close(): void {

@@ -23,7 +23,7 @@ export async function createDtlnProcessor(options: ProcessorOptions): Promise<Ho
     const stage1 = await createSession(batchDtlnGraph(await readFile(join(dir, 'model_1.onnx'))), tuning);
     const stage2 = await createSession(batchDtlnGraph(await readFile(join(dir, 'model_2.onnx'))), tuning);
     const batch = new DtlnBatch(stage1, stage2);
-    return new HopModelProcessor('dtln', 16000, DTLN_HOP_FRAMES, [stage1, stage2], () => batch.createState(), undefined, batch.counts);
+    return new HopModelProcessor('dtln', 16000, DTLN_HOP_FRAMES, [stage1, stage2], () => batch.createState(), { batchCounts: batch.counts });
   }
   const stage1 = await createSession(join(dir, 'model_1.onnx'), tuning);
   const stage2 = await createSession(join(dir, 'model_2.onnx'), tuning);

@@ -22,17 +22,17 @@ export class HopModelProcessor implements Processor {
   #closed = false;
 
   /**
-   * `highBand` says what happens above the native Nyquist frequency at higher device rates (default 'model-gain');
-   * `batchCounts`, the counts of the batch the states share, if they do.
+   * `options.highBand` says what happens above the native Nyquist frequency at higher device rates (default
+   * 'model-gain'); `options.batchCounts`, the counts of the batch the states share, if they do.
    */
-  constructor(name: string, nativeRateHz: number, hopFrames: number, sessions: OrtSession[], createState: () => HopModelState, highBand: HighBandMode = 'model-gain', batchCounts?: BatchCounts) {
-    this.batchCounts = batchCounts;
+  constructor(name: string, nativeRateHz: number, hopFrames: number, sessions: OrtSession[], createState: () => HopModelState, options: { highBand?: HighBandMode; batchCounts?: BatchCounts } = {}) {
+    this.batchCounts = options.batchCounts;
     this.name = name;
     this.nativeRateHz = nativeRateHz;
     this.hopFrames = hopFrames;
     this.#sessions = sessions;
     this.#createState = createState;
-    this.#highBand = highBand;
+    this.#highBand = options.highBand ?? 'model-gain';
   }
 
   createStream(sampleRateHz: number, channelCount: number): StreamProcessor {

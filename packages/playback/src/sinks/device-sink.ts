@@ -207,7 +207,7 @@ export class DeviceSink {
         framesPerBuffer: this.framesPerBuffer,
         maxQueue: this.#deviceQueueBuffers,
         highwaterMark: this.#blockBytes.length,
-        // Quell's output stream (port-audio.ts) hands the status flags back as 'status' events instead.
+        // PortAudio's status flags come back with the next write (port-audio.ts): an underflow is counted, not printed.
         closeOnError: true,
       },
     });
@@ -218,8 +218,8 @@ export class DeviceSink {
     stream.on('close', () => {
       if (link.isCurrent(generation)) link.fail(new Error('output stream closed'));
     });
-    stream.on('status', (status) => {
-      if (link.isCurrent(generation) && status.includes('output underflow')) this.outputUnderflowCount++;
+    stream.on('underflow', () => {
+      if (link.isCurrent(generation)) this.outputUnderflowCount++;
     });
     this.#writing = false;
     this.#blocksSinceOpen = 0;

@@ -33,8 +33,8 @@ export interface PortAudioStreamOptions {
   /** Bytes per 'data' piece (input) or Writable buffer size (output). */
   highwaterMark: number;
   /**
-   * false: PortAudio status flags (over/underflow) are printed to stdout, where nothing counts them. Output
-   * streams are opened with true: the flags come back with the next write and are emitted as 'status' events.
+   * false: PortAudio status flags (over/underflow) are printed to stdout, where nothing counts them. true on an
+   * output stream: the flags come back with the next write, and an output underflow is emitted as 'underflow'.
    */
   closeOnError: boolean;
 }
@@ -48,8 +48,8 @@ export interface PortAudioStream {
   on(event: 'data', listener: (piece: Buffer) => void): this;
   on(event: 'error', listener: (err: unknown) => void): this;
   on(event: 'end' | 'close', listener: () => void): this;
-  /** Output streams: PortAudio's status flags since the last write (e.g. 'portAudio status - output underflow'). */
-  on(event: 'status', listener: (status: string) => void): this;
+  /** Output streams opened with closeOnError: PortAudio reported an output underflow (the device played silence) since the last write. */
+  on(event: 'underflow', listener: () => void): this;
   removeAllListeners(event?: string): this;
   write(piece: Buffer, callback: (err?: unknown) => void): boolean;
 }
@@ -71,7 +71,8 @@ interface NativeAudioIO {
 /**
  * An output stream straight on naudiodon's addon, written one block at a time as DeviceSink writes. naudiodon's
  * own wrapper either prints PortAudio's status flags (output underflow: the device played silence) or ends the
- * stream on them; here they come back with the next write and are emitted as 'status', so they can be counted.
+ * stream on them; here (with closeOnError) they come back with the next write, and an output underflow is emitted
+ * as 'underflow', so it can be counted. Other flags (priming output) are let go.
  */
 class CountedOutputStream extends EventEmitter implements PortAudioStream {
   readonly #native: NativeAudioIO;
@@ -90,7 +91,7 @@ class CountedOutputStream extends EventEmitter implements PortAudioStream {
       (reply) => {
         if (!reply) return callback();
         if (reply.startsWith('portAudio status')) {
-          this.emit('status', reply);
+          if (reply.includes('output underflow')) this.emit('underflow');
           return callback();
         }
         callback(new Error(reply));
@@ -115,7 +116,7 @@ function withCountedOutput(naudiodon: PortAudioBinding, addon: { create(options:
   return {
     getDevices: () => naudiodon.getDevices(),
     getHostAPIs: () => naudiodon.getHostAPIs(),
-    AudioIO: (options) => ('outOptions' in options ? new CountedOutputStream(addon.create({ outOptions: { ...options.outOptions, closeOnError: true } })) : naudiodon.AudioIO(options)),
+    AudioIO: (options) => ('outOptions' in options ? new CountedOutputStream(addon.create(options)) : naudiodon.AudioIO(options)),
   };
 }
 
