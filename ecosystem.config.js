@@ -19,6 +19,12 @@ const path = require('node:path');
 
 // Sink and source names made by `quell virtual-devices up` (packages/cli/src/devices/virtual-devices.ts).
 const bothWays = process.env.QUELL_BOTH_WAYS === '1';
+// QUELL_INFERENCE_NODES=N (N > 1) runs N inference nodes as a pool (capture's --node-pool): each stream
+// is served by the least-loaded node, and `pm2 reload quell-inference` replaces them one at a time, each
+// handing its streams to the others. Node i answers metrics on QUELL_INFERENCE_METRICS_PORT + i (pm2's
+// instance number; a reload's new worker takes the next free one, so scrape N + 1 ports).
+const inferenceNodes = Math.max(1, Number.parseInt(process.env.QUELL_INFERENCE_NODES ?? '1', 10) || 1);
+const pool = inferenceNodes > 1;
 
 const stage = (name, env, options = {}) => ({
   name: `quell-${name}`,
@@ -60,23 +66,26 @@ module.exports = {
     stage('capture', {
       QUELL_CAPTURE_SOURCE: bothWays ? 'device,pulse:quell_input.monitor' : 'device',
       QUELL_CAPTURE_LATENCY: process.env.QUELL_LATENCY ?? 'balanced',
+      ...(pool ? { QUELL_CAPTURE_NODE_POOL: '1', QUELL_CAPTURE_MAX_NODES: String(Math.max(4, 2 * inferenceNodes)) } : {}),
     }),
     stage(
       'inference',
       {
         QUELL_INFERENCE_MODEL: 'dtln',
+        ...(pool ? { QUELL_INFERENCE_METRICS_PORT_PER_INSTANCE: '1' } : {}),
       },
       {
         // Cluster mode so that `pm2 reload quell-inference` starts the new
         // node first and stops the old one only after the new one says
         // 'ready', which it does once capture has handed it the streams
-        // (fork mode stops the old node first: a gap). Exactly one instance:
-        // a second one would register as a candidate and take the streams
-        // over (docs/SWAP.md, "pm2 reload"). The metrics port is shared by the
-        // two workers during the hand-over (Node's cluster module); the old
-        // one stops answering on it once drained.
+        // (fork mode stops the old node first: a gap). One instance unless
+        // QUELL_INFERENCE_NODES asks for a pool: without --node-pool a second
+        // one would register as a candidate and take the streams over
+        // (docs/SWAP.md, "pm2 reload"). With one instance the metrics port is
+        // shared by the two workers during the hand-over (Node's cluster
+        // module); the old one stops answering on it once drained.
         exec_mode: 'cluster',
-        instances: 1,
+        instances: inferenceNodes,
       },
     ),
   ],

@@ -37,6 +37,7 @@ export const CAPTURE_OPTIONS = {
   nodeTimeoutMs: num(1000, 'Routed mode: an inference node silent (no heartbeat) for this long is dead, ms', { min: 100, max: 60_000 }),
   warmUpTimeoutMs: num(5000, 'Routed mode: a candidate node that has not warmed up within this rolls its swap back, ms', { min: 100, max: 600_000 }),
   swapTimeoutMs: num(15_000, 'Routed mode: a swap not completed within this rolls back, ms', { min: 100, max: 600_000 }),
+  nodePool: bool(false, 'Routed mode: run the inference nodes as a pool: every node serves, each new stream goes to the least-loaded node (by the load in its heartbeats), a joining node takes streams from the fullest and a leaving or lost one hands its streams to the others, stream by stream. Off: one node serves every stream and a new node takes them all over (a swap)'),
   maxNodes: num(4, 'Routed mode: most inference nodes registered at once (active, candidate, draining); a hello beyond is refused and counted', { min: 1, max: 64, int: true }),
   drainTimeoutMs: num(3000, 'Routed mode: a draining inference node that has not said drained within this is dropped (its data socket closed), ms', { min: 100, max: 600_000 }),
   controlRatePerS: num(100, 'Routed mode: control messages one peer may send per second, sustained; beyond, refused and counted (rate-limited)', { min: 1, max: 100_000 }),

@@ -27,7 +27,7 @@ function newStreamCounts(): CaptureStreamCounts {
 
 /** What the metrics read from the inference router (InferenceRouter has it), so metrics need not import the router. */
 export interface RouterMetricsView {
-  readonly counts: { readonly swaps: Record<SwapOutcome, number>; readonly nodeFailures: number; readonly drainTimeouts: number; readonly controlLinksClosed: number };
+  readonly counts: { readonly swaps: Record<SwapOutcome, number>; readonly moves: Record<SwapOutcome, number>; readonly nodeFailures: number; readonly drainTimeouts: number; readonly controlLinksClosed: number };
   readonly refused: ReasonCounts<string>;
   nodeCount(role: NodeRole): number;
   routes(): StreamRoute[];
@@ -102,6 +102,7 @@ export class CaptureMetrics {
   addRouter(router: RouterMetricsView): void {
     const s = this.stage;
     s.counterByLabel('quell_capture_swaps_total', router.counts.swaps);
+    s.counterByLabel('quell_capture_stream_moves_total', router.counts.moves);
     s.counter('quell_capture_node_failures_total', () => router.counts.nodeFailures);
     s.counterByLabel('quell_capture_control_rejected_total', router.refused);
     s.counter('quell_capture_drain_timeouts_total', () => router.counts.drainTimeouts);

@@ -135,6 +135,7 @@ export async function createCaptureStage(config: CaptureConfig, log: Logger, clo
           counts.handoverCopyFrames += frameCount;
         },
         swapDuration: metrics.swapDuration,
+        pool: config.nodePool,
       },
       log,
     ).catch((err: Error) => {

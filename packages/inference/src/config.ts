@@ -33,6 +33,7 @@ export const INFERENCE_OPTIONS = {
   nodeId: str('', "Name of this inference node in metrics; '' = host:pid"),
   metricsHost: str('127.0.0.1', 'Metrics HTTP bind address'),
   metricsPort: num(9102, 'Metrics HTTP port; 0 = any free port', { min: 0, max: 65_535, int: true }),
+  metricsPortPerInstance: bool(false, "Under pm2 with several instances (a node pool): add pm2's instance number (NODE_APP_INSTANCE) to --metrics-port, so each node answers on its own port"),
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, 'info', 'Log level'),
   ...LINK_SECURITY_OPTIONS,
   ...PROCESS_OPTIONS,
@@ -50,5 +51,7 @@ export function parseInferenceConfig(env: NodeJS.ProcessEnv, argv: string[]): In
   const config = parseConfig(INFERENCE_OPTIONS, INFERENCE_ENV_PREFIX, env, argv);
   // Checked with the rest of the config: a typo stops the stage before any model code loads.
   if (!isProcessorName(config.model)) throw new ConfigError(`--model: ${unknownModelMessage(config.model)}`);
+  const instance = Number(env.NODE_APP_INSTANCE);
+  if (config.metricsPortPerInstance && config.metricsPort > 0 && Number.isInteger(instance) && instance > 0) config.metricsPort = Math.min(65_535, config.metricsPort + instance);
   return config;
 }

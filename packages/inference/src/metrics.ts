@@ -49,6 +49,8 @@ export class InferenceMetrics {
   /** Processing and audio seconds since the last scrape, for the real-time factor. */
   processingSecondsWindow = 0;
   audioSecondsWindow = 0;
+  /** Processing seconds since start (the heartbeat's load is its rate). */
+  processingSecondsTotal = 0;
   readonly rejected = zeroCounts(REJECT_REASONS);
   readonly drops = zeroCounts(INFERENCE_DROP_REASONS);
   /** Per-stream counters, opened and ended with the stream's model state (StreamTable). */

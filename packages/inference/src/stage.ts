@@ -92,6 +92,7 @@ export async function createInferenceStage(config: InferenceConfig, log: Logger)
           metricsPort,
           outputEndpoint: config.outputEndpoint,
           heartbeatMs: config.heartbeatMs,
+          processingSeconds: () => metrics.processingSecondsTotal,
         },
         log,
       )

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, it } from 'node:test';
-import { decodeControl, decodeFrame, encodeControl, encodeFrame, PROTOCOL_VERSION, type ControlMessage, type ControlOf, type FrameHeader } from '@quell/protocol';
+import { decodeControl, decodeFrame, encodeControl, encodeFrame, FrameFlags, PROTOCOL_VERSION, type ControlMessage, type HandoverInfo, type ControlOf, type FrameHeader } from '@quell/protocol';
 import { createCurveKeyPair, createDealerSocket, createLinkSecurity, createLogger, createPullSocket, LINK_SECURITY_OPTIONS, parseConfig, zapRejections, zeroCounts, type CurveSocketOptions, type LinkSecurity } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 import { CAPTURE_DROP_REASONS } from '../sender/chunk-outlet.js';
@@ -112,12 +112,13 @@ function routerOptions(overrides: Partial<InferenceRouterOptions> = {}): Inferen
     fadeChunks: FADE_CHUNKS,
     drops: zeroCounts(CAPTURE_DROP_REASONS),
     swapDuration: { record: () => undefined },
+    pool: false,
     ...overrides,
   };
 }
 
-function header(seq: number): FrameHeader {
-  return { v: PROTOCOL_VERSION, stream: 1, seq, ts: seq * 480, captureTimeUs: Date.now() * 1000, sampleRateHz: 48_000, channelCount: 1, frameCount: 480, flags: 0, delayFrames: 0 };
+function header(seq: number, stream = 1): FrameHeader {
+  return { v: PROTOCOL_VERSION, stream, seq, ts: seq * 480, captureTimeUs: Date.now() * 1000, sampleRateHz: 48_000, channelCount: 1, frameCount: 480, flags: 0, delayFrames: 0 };
 }
 
 describe('InferenceRouter: a node leaving (pm2 reload or stop)', () => {
@@ -232,6 +233,147 @@ describe('InferenceRouter: a node leaving (pm2 reload or stop)', () => {
     assert.deepEqual(r.counts.swaps, { completed: 1, 'rolled-back': 0 });
     assert.deepEqual(r.nodes().map((n) => [n.node, n.role]), [['b', 'active']]);
     assert.equal(offer(), null, 'b takes the next chunk (not a no-node drop)');
+  });
+});
+
+describe('InferenceRouter: a node pool (--node-pool)', () => {
+  let router: InferenceRouter | null = null;
+  const nodes: HandNode[] = [];
+  const seqs = new Map<number, number>();
+
+  async function open(): Promise<InferenceRouter> {
+    router = await InferenceRouter.open(routerOptions({ pool: true }), createLogger('capture', 'silent'));
+    seqs.clear();
+    return router;
+  }
+
+  function node(id: string): HandNode {
+    const n = new HandNode(id, router!.controlEndpoint);
+    nodes.push(n);
+    return n;
+  }
+
+  /** Offers the next chunk of each of `streams`; the drop reasons, null where a node took it. */
+  function offerAll(streams: number[]): (string | null)[] {
+    return streams.map((stream) => {
+      const seq = seqs.get(stream) ?? 0;
+      seqs.set(stream, seq + 1);
+      const h = header(seq, stream);
+      return router!.offer(encodeFrame(h, new Float32Array(480)), h);
+    });
+  }
+
+  async function offerUntil(streams: number[], done: () => boolean, what: string): Promise<void> {
+    for (let i = 0; i < 400 && !done(); i++) {
+      assert.deepEqual(offerAll(streams), streams.map(() => null));
+      await sleep(5);
+    }
+    assert.ok(done(), what);
+  }
+
+  const live = (n: HandNode, stream: number): number[] => n.frames.filter((f) => f.stream === stream && !(f.flags & FrameFlags.WARM_UP)).map((f) => f.seq);
+  const placement = (r: InferenceRouter): Record<string, string> => Object.fromEntries(r.routes().map((x) => [x.stream, x.node]));
+
+  /** Acks `count` warm-ups capture asks of `n` (one at a time: a node warms up one stream at a time), then its progress past each fade. */
+  async function completeMoves(streams: number[], n: HandNode, count: number): Promise<void> {
+    const warmUps = (): ControlOf<'warm-up'>[] => n.messages.filter((m): m is ControlOf<'warm-up'> => m.type === 'warm-up');
+    for (let k = 0; k < count; k++) {
+      await offerUntil(streams, () => warmUps().length > k, `${n.id} is asked to warm up stream ${k + 1} of ${count}`);
+      const w = warmUps()[k];
+      await offerUntil(streams, () => n.frames.some((f) => f.stream === w.stream && f.seq === w.lastSeq), `${n.id} gets the warm-up of stream ${w.stream}`);
+      await n.send({ type: 'warmed', node: n.id, stream: w.stream, seq: w.lastSeq });
+    }
+    const done = warmUps().slice(0, count);
+    const handover = (w: ControlOf<'warm-up'>): HandoverInfo | undefined => n.frames.find((f) => f.stream === w.stream && f.handover)?.handover;
+    const pastFade = (w: ControlOf<'warm-up'>): boolean => n.frames.some((f) => f.stream === w.stream && f.seq === (handover(w)?.atSeq ?? NaN) + FADE_CHUNKS);
+    await offerUntil(streams, () => done.every(pastFade), `${n.id} gets past the fades`);
+    for (const w of done) await n.send({ type: 'progress', node: n.id, stream: w.stream, seq: handover(w)!.atSeq + FADE_CHUNKS });
+    n.messages.splice(0, n.messages.length, ...n.messages.filter((m) => !done.includes(m as ControlOf<'warm-up'>)));
+  }
+
+  afterEach(async () => {
+    for (const n of nodes.splice(0)) await n.close();
+    await router?.close();
+    router = null;
+  });
+
+  it('every node serves; new streams go to the node with fewest, a joining node takes half by hand-over, a lost node\'s streams move at once', async () => {
+    const r = await open();
+    const a = node('a');
+    assert.equal((await a.register()).role, 'active');
+    const streams = [1, 2, 3, 4];
+    await offerUntil(streams, () => streams.every((s) => live(a, s).length >= 12), 'a serves all four');
+    assert.deepEqual(placement(r), { 1: 'a', 2: 'a', 3: 'a', 4: 'a' });
+
+    const b = node('b');
+    assert.equal((await b.register()).role, 'active', 'a pool node serves at once: no candidate');
+    await b.next('promote');
+    await completeMoves(streams, b, 2);
+    for (let i = 0; i < 100 && r.counts.moves.completed < 2; i++) await sleep(10);
+    assert.deepEqual(r.counts.moves, { completed: 2, 'rolled-back': 0 });
+    const moved = Object.entries(placement(r)).filter(([, n]) => n === 'b').map(([s]) => Number(s));
+    assert.equal(moved.length, 2, `two streams on b: ${JSON.stringify(placement(r))}`);
+    for (const s of moved) {
+      // a served the stream live without a gap through the fade, b from atSeq on.
+      const aSeqs = live(a, s);
+      assert.deepEqual(aSeqs, Array.from({ length: aSeqs.length }, (_, i) => i), `a's copy of stream ${s} has no gap`);
+      const atSeq = b.frames.find((f) => f.stream === s && f.handover)!.handover!.atSeq;
+      assert.ok(aSeqs.at(-1)! >= atSeq + FADE_CHUNKS - 1, 'a served through the fade');
+    }
+    assert.equal(a.got('drain'), false, 'a keeps serving its other streams');
+
+    // A fifth stream goes to the node with fewer streams; then b dies.
+    const all = [...streams, 5];
+    await offerUntil(all, () => r.routes().length === 5, 'stream 5 placed');
+    assert.equal(placement(r)[5] !== undefined, true);
+    await b.send({ type: 'bye', node: 'b' });
+    for (let i = 0; i < 100 && r.nodes().length > 1; i++) await sleep(10);
+    const framesBefore = a.frames.length;
+    await offerUntil(all, () => all.every((s) => live(a, s).length > 0) && a.frames.length > framesBefore + 20, 'a takes every stream back');
+    assert.deepEqual(placement(r), { 1: 'a', 2: 'a', 3: 'a', 4: 'a', 5: 'a' });
+    // The streams b held were warmed up on a first (their last second, flagged WARM_UP).
+    for (const s of moved) assert.ok(a.frames.some((f) => f.stream === s && f.flags & FrameFlags.WARM_UP), `stream ${s} warmed up on a`);
+  });
+
+  it('a leaving node hands every stream over, then is drained; with no other node it is told no-successor', async () => {
+    const r = await open();
+    const a = node('a');
+    await a.register();
+    await a.send({ type: 'leaving', node: 'a' });
+    await a.next('no-successor');
+    const streams = [1, 2];
+    await offerUntil(streams, () => streams.every((s) => live(a, s).length >= 12), 'a serves both');
+    const b = node('b');
+    await b.register();
+    await completeMoves(streams, b, 1);
+    for (let i = 0; i < 100 && r.counts.moves.completed < 1; i++) await sleep(10);
+    assert.equal(r.counts.moves.completed, 1, 'b took one stream to balance');
+    await a.send({ type: 'leaving', node: 'a' });
+    // b is asked to warm up a's last stream too.
+    for (let i = 0; i < 100 && !b.got('warm-up'); i++) await sleep(10);
+    assert.equal(a.got('drain'), false, 'not drained while a stream is still on it');
+    await completeMoves(streams, b, 1);
+    await a.next('drain');
+    assert.deepEqual(placement(r), { 1: 'b', 2: 'b' });
+    assert.deepEqual(r.counts.moves, { completed: 2, 'rolled-back': 0 });
+    assert.deepEqual(r.nodes().map((n) => [n.node, n.role]), [['a', 'draining'], ['b', 'active']]);
+  });
+
+  it('a move whose node goes away rolls back: the stream stays where it was', async () => {
+    const r = await open();
+    const a = node('a');
+    await a.register();
+    const streams = [1, 2];
+    await offerUntil(streams, () => streams.every((s) => live(a, s).length >= 12), 'a serves both');
+    const b = node('b');
+    await b.register();
+    await b.next('warm-up');
+    await b.send({ type: 'bye', node: 'b' });
+    for (let i = 0; i < 100 && r.counts.moves['rolled-back'] < 1; i++) await sleep(10);
+    assert.deepEqual(r.counts.moves, { completed: 0, 'rolled-back': 1 });
+    assert.deepEqual(placement(r), { 1: 'a', 2: 'a' });
+    const before = a.frames.length;
+    await offerUntil(streams, () => a.frames.length >= before + 10, 'a keeps both');
   });
 });
 

@@ -4,6 +4,7 @@ import type * as zmq from 'zeromq';
 import type { ChunkOutlet, DropReason } from '../sender/chunk-outlet.js';
 import { ControlGate, type ControlGateOptions } from './control-gate.js';
 import { NodeRegistry, type NodeLink, type NodeRegistryOptions } from './node-registry.js';
+import { leastLoaded, rebalanceDonors } from './pool-balance.js';
 import { StreamRing } from './stream-ring.js';
 import { SwapState, type SwapLimits } from './swap-state.js';
 
@@ -31,6 +32,12 @@ export interface InferenceRouterOptions extends Omit<NodeRegistryOptions, 'queue
   countHandoverCopy?: (streamId: number, frameCount: number) => void;
   /** Where each swap's duration goes, seconds. */
   swapDuration: { record(valueS: number): void };
+  /**
+   * Node pool (--node-pool): every node serves; each new stream goes to the least-loaded node, a joining node
+   * takes streams from the fullest and a leaving one hands its streams over, stream by stream. False: one
+   * active node, and a new node is a candidate for all of them (a swap).
+   */
+  pool: boolean;
 }
 
 /** A hand-over in progress: its state machine and the node it hands over to. */
@@ -39,9 +46,19 @@ interface Swap {
   readonly candidate: NodeLink;
 }
 
+/** Node pool: one stream's hand-over from the node serving it to another (a swap of one stream). */
+interface Move extends Swap {
+  readonly stream: number;
+  readonly from: NodeLink;
+}
+
+const isMove = (swap: Swap): swap is Move => 'from' in swap;
+
 /** Counters the router keeps for capture's metrics. */
 export interface RouterCounts {
   swaps: Record<SwapOutcome, number>;
+  /** Node pool: streams moved from one node to another, by outcome. */
+  moves: Record<SwapOutcome, number>;
   nodeFailures: number;
   /** Draining nodes dropped for not finishing within drainTimeoutMs. */
   drainTimeouts: number;
@@ -77,9 +94,15 @@ export class InferenceRouter implements ChunkOutlet {
   readonly #timer: NodeJS.Timeout;
   #active: NodeLink | null = null;
   #swap: Swap | null = null;
+  /** Node pool: the node serving each stream. */
+  readonly #placement = new Map<number, NodeLink>();
+  /** Node pool: the streams being moved, by stream. */
+  readonly #moves = new Map<number, Move>();
+  /** Node pool: moves waiting to start; a node warms up one stream at a time (its send queue holds one warm-up). */
+  #pendingMoves: { readonly stream: number; readonly from: NodeLink; readonly to: NodeLink }[] = [];
   #closed = false;
   #nodeWaiters: (() => void)[] = [];
-  readonly counts: RouterCounts = { swaps: { completed: 0, 'rolled-back': 0 }, nodeFailures: 0, drainTimeouts: 0, controlLinksClosed: 0 };
+  readonly counts: RouterCounts = { swaps: { completed: 0, 'rolled-back': 0 }, moves: { completed: 0, 'rolled-back': 0 }, nodeFailures: 0, drainTimeouts: 0, controlLinksClosed: 0 };
 
   private constructor(options: InferenceRouterOptions, log: Logger, control: zmq.Router) {
     this.#options = options;
@@ -116,7 +139,10 @@ export class InferenceRouter implements ChunkOutlet {
   }
 
   get depth(): number {
-    return this.#active?.queue.depth ?? 0;
+    if (!this.#options.pool) return this.#active?.queue.depth ?? 0;
+    let depth = 0;
+    for (const link of this.#nodes.links()) depth += link.queue.depth;
+    return depth;
   }
 
   /** Control messages refused, by reason. */
@@ -130,6 +156,14 @@ export class InferenceRouter implements ChunkOutlet {
 
   /** Every live stream with the node and model that serve it. */
   routes(): StreamRoute[] {
+    if (this.#options.pool) {
+      const routes: StreamRoute[] = [];
+      for (const r of this.#rings.values()) {
+        const node = this.#placement.get(r.streamId);
+        if (node) routes.push({ stream: r.streamId, node: node.id, model: node.model, seq: r.nextSeq });
+      }
+      return routes;
+    }
     const active = this.#active;
     if (!active) return [];
     return [...this.#rings.values()].map((r) => ({ stream: r.streamId, node: active.id, model: active.model, seq: r.nextSeq }));
@@ -144,7 +178,7 @@ export class InferenceRouter implements ChunkOutlet {
     // Once `stopped` has resolved, racing it resolves at once: without returning here the loop would spin in
     // microtasks, starving the timers that finish the shutdown, and grow the waiter list without bound.
     const stopSignal = stopped.then(() => 'stopped' as const);
-    while (!this.#closed && !(this.#active && this.#active.connected)) {
+    while (!this.#closed && !this.#serving().some((link) => link.connected)) {
       const woken = await Promise.race([new Promise<'node'>((resolve) => this.#nodeWaiters.push(() => resolve('node'))), stopSignal]);
       if (woken === 'stopped') return;
     }
@@ -153,6 +187,7 @@ export class InferenceRouter implements ChunkOutlet {
   // ---- data path ----
 
   offer(parts: MessageParts, header: FrameHeader): DropReason | null {
+    if (this.#options.pool) return this.#offerPooled(parts, header);
     const ring = this.#ring(header);
     ring.push(header, parts[1]);
     const swap = this.#swap;
@@ -174,6 +209,7 @@ export class InferenceRouter implements ChunkOutlet {
    * of dropping. During a swap it behaves like offer(): swaps are for live runs.
    */
   async put(parts: MessageParts, header: FrameHeader): Promise<DropReason | null> {
+    if (this.#options.pool) return this.#putPooled(parts, header);
     while (!this.#closed && !this.#active) await new Promise<void>((resolve) => this.#nodeWaiters.push(resolve));
     const active = this.#active;
     if (!active) return 'no-node';
@@ -194,8 +230,186 @@ export class InferenceRouter implements ChunkOutlet {
     return ring;
   }
 
+  /** Node pool: the chunk goes to the stream's node (placed on the least-loaded one if new), and to the node it moves to. */
+  #offerPooled(parts: MessageParts, header: FrameHeader): DropReason | null {
+    const ring = this.#ring(header);
+    const node = this.#placement.get(header.stream) ?? this.#place(ring);
+    ring.push(header, parts[1]);
+    const move = this.#moves.get(header.stream);
+    if (move) this.#toCandidate(move, ring, header, parts[1]);
+    let result: DropReason | null = 'no-node';
+    if (node) {
+      const handover = move?.state.handover(header.stream);
+      const toNode = handover && seqSub(header.seq, handover.atSeq) >= 0 ? this.#withHandover(header, parts[1], handover) : parts;
+      result = node.queue.offer(toNode) ? null : 'queue-full';
+    }
+    if (header.flags & FrameFlags.END_OF_STREAM) this.#endStream(header.stream);
+    return result;
+  }
+
+  async #putPooled(parts: MessageParts, header: FrameHeader): Promise<DropReason | null> {
+    while (!this.#closed && this.#serving().length === 0) await new Promise<void>((resolve) => this.#nodeWaiters.push(resolve));
+    if (this.#moves.has(header.stream)) return this.offer(parts, header);
+    const ring = this.#ring(header);
+    const node = this.#placement.get(header.stream) ?? this.#place(ring);
+    if (!node) return 'no-node';
+    ring.push(header, parts[1]);
+    const queued = await node.queue.put(parts);
+    if (header.flags & FrameFlags.END_OF_STREAM) this.#endStream(header.stream);
+    return queued ? null : 'node-lost';
+  }
+
+  /** The nodes that take streams: the active one, or every active pool node not leaving. */
+  #serving(): NodeLink[] {
+    if (!this.#options.pool) return this.#active ? [this.#active] : [];
+    const serving: NodeLink[] = [];
+    for (const link of this.#nodes.links()) if (link.role === 'active' && !link.leaving) serving.push(link);
+    return serving;
+  }
+
+  /** Node pool: streams on each node, counting a stream being moved on the node it moves to. */
+  #streamCounts(): Map<NodeLink, number> {
+    const counts = new Map<NodeLink, number>();
+    for (const node of this.#placement.values()) counts.set(node, (counts.get(node) ?? 0) + 1);
+    for (const move of [...this.#moves.values(), ...this.#pendingMoves]) {
+      const to = 'to' in move ? move.to : move.candidate;
+      counts.set(to, (counts.get(to) ?? 0) + 1);
+      counts.set(move.from, (counts.get(move.from) ?? 0) - 1);
+    }
+    return counts;
+  }
+
+  /** Node pool: the serving node a stream should go to now (pool-balance.ts), other than `except`. */
+  #leastLoaded(except?: NodeLink): NodeLink | null {
+    const candidates = this.#serving().filter((link) => link !== except);
+    if (candidates.length === 0) return null;
+    const counts = this.#streamCounts();
+    const members = candidates.map((link) => ({ id: link.id, streams: counts.get(link) ?? 0, load: link.load, loadStreams: link.loadStreams, link }));
+    return leastLoaded(members)?.link ?? null;
+  }
+
+  /**
+   * Node pool: puts a stream on the least-loaded node. Its last `warmUpChunks` (what it sent to a node that is
+   * gone, or while no node served) go first, flagged WARM_UP, so the model starts warm, as far as they leave room
+   * for the live chunks; null when no node serves.
+   */
+  #place(ring: StreamRing, warmUpChunks = ring.size): NodeLink | null {
+    const node = this.#leastLoaded();
+    if (!node) return null;
+    this.#placement.set(ring.streamId, node);
+    let skip = ring.size - Math.min(warmUpChunks, node.queue.capacity - node.queue.depth - this.#options.sendQueueChunks);
+    for (const chunk of ring.chunks()) if (skip-- <= 0) node.queue.offer(this.#asWarmUp(chunk.header, chunk.samples));
+    return node;
+  }
+
+  /** Node pool: hands `stream` over from `from` to `to` (warm-up, then both live, crossfaded at playback), once `to` has room for the warm-up. */
+  #startMove(stream: number, from: NodeLink, to: NodeLink): void {
+    this.#pendingMoves.push({ stream, from, to });
+    this.#pumpMoves();
+  }
+
+  /** Node pool: starts each waiting move whose node is not warming up another stream; drops those overtaken by events. */
+  #pumpMoves(): void {
+    const waiting = this.#pendingMoves;
+    this.#pendingMoves = [];
+    for (const m of waiting) {
+      const ring = this.#rings.get(m.stream);
+      const stale = !ring || this.#moves.has(m.stream) || this.#placement.get(m.stream) !== m.from || this.#nodes.get(m.to.id) !== m.to || m.to.leaving;
+      if (stale) continue;
+      let warming = false;
+      for (const move of this.#moves.values()) if (move.candidate === m.to && move.state.copyFor(move.stream) === 'warm-up') warming = true;
+      if (warming) {
+        this.#pendingMoves.push(m);
+        continue;
+      }
+      const move: Move = { state: new SwapState(m.to.id, performance.now(), this.#options), candidate: m.to, from: m.from, stream: m.stream };
+      this.#moves.set(m.stream, move);
+      this.#log.info({ streamId: m.stream, from: m.from.id, to: m.to.id }, 'moving stream');
+      this.#warmUp(move, ring);
+    }
+    for (const m of waiting) if (m.from.leaving) this.#releaseIfDone(m.from);
+  }
+
+  /** Node pool: a node joined: it takes the streams no node serves, then streams from the fullest nodes until balanced. */
+  #join(link: NodeLink): void {
+    this.#sendTo(link, { type: 'promote' });
+    for (const ring of this.#rings.values()) if (!this.#placement.has(ring.streamId)) this.#place(ring);
+    const counts = this.#streamCounts();
+    const others = this.#serving().filter((l) => l !== link);
+    for (const donorId of rebalanceDonors(others.map((l) => ({ id: l.id, streams: counts.get(l) ?? 0 })), counts.get(link) ?? 0)) {
+      const donor = this.#nodes.get(donorId)!;
+      for (const [stream, node] of this.#placement) {
+        if (node !== donor || this.#moves.has(stream)) continue;
+        this.#startMove(stream, donor, link);
+        break;
+      }
+    }
+    this.#wakeNodeWaiters();
+  }
+
+  /** Node pool: a node asked to leave: each of its streams moves to the least-loaded other node; it drains once none is left. */
+  #leavePool(link: NodeLink): void {
+    if (link.role === 'draining') return this.#sendTo(link, { type: 'drain' });
+    if (!this.#serving().some((other) => other !== link)) return this.#sendTo(link, { type: 'no-successor' });
+    link.leaving = true;
+    this.#log.info({ node: link.id }, 'pool node leaving: moving its streams to the others');
+    for (const [stream, node] of [...this.#placement]) {
+      if (node !== link || this.#moves.has(stream)) continue;
+      const to = this.#leastLoaded(link);
+      if (to) this.#startMove(stream, link, to);
+    }
+    this.#releaseIfDone(link);
+  }
+
+  /** Node pool: a leaving node with no stream left to serve or hand over is told to drain. */
+  #releaseIfDone(link: NodeLink): void {
+    if (!link.leaving || link.role !== 'active' || this.#nodes.get(link.id) !== link) return;
+    for (const node of this.#placement.values()) if (node === link) return;
+    for (const move of this.#moves.values()) if (move.from === link) return;
+    for (const move of this.#pendingMoves) if (move.from === link) return;
+    link.role = 'draining';
+    link.drainingSinceMs = performance.now();
+    this.#sendTo(link, { type: 'drain' });
+  }
+
+  #finishMove(move: Move, outcome: SwapOutcome, reason: string): void {
+    this.#moves.delete(move.stream);
+    this.counts.moves[outcome]++;
+    const durationS = (performance.now() - move.state.startedMs) / 1000;
+    if (outcome === 'completed') this.#log.info({ streamId: move.stream, from: move.from.id, to: move.candidate.id, durationS }, 'stream moved');
+    else this.#log.warn({ streamId: move.stream, from: move.from.id, to: move.candidate.id, reason }, 'stream move rolled back: it stays where it was');
+    this.#pumpMoves();
+  }
+
+  /** Node pool: a node is gone: moves to it roll back, moves from it complete at once, and its other streams go to the least-loaded node. */
+  #unplace(link: NodeLink): void {
+    this.#pendingMoves = this.#pendingMoves.filter((m) => m.to !== link && m.from !== link);
+    for (const move of [...this.#moves.values()]) {
+      if (move.candidate === link) this.#abort(move, `node '${link.id}' is gone`);
+      else if (move.from === link) {
+        move.state.activeGone();
+        this.#maybeComplete(move);
+      }
+    }
+    const orphans = [...this.#placement].filter(([, node]) => node === link).map(([stream]) => stream);
+    // The lost node's streams may all land on one node at once: they share one warm-up's room in its queue.
+    const share = Math.max(1, Math.floor(this.#options.warmUpChunks / Math.max(1, orphans.length)));
+    for (const stream of orphans) {
+      this.#placement.delete(stream);
+      const ring = this.#rings.get(stream);
+      if (ring) this.#place(ring, share);
+    }
+  }
+
   #endStream(streamId: number): void {
     this.#rings.delete(streamId);
+    if (this.#options.pool) {
+      this.#placement.delete(streamId);
+      const move = this.#moves.get(streamId);
+      if (!move) return;
+      this.#finishMove(move, 'completed', 'the stream ended');
+      return this.#releaseIfDone(move.from);
+    }
     const swap = this.#swap;
     if (!swap) return;
     swap.state.ended(streamId);
@@ -218,12 +432,19 @@ export class InferenceRouter implements ChunkOutlet {
   #warmUp(swap: Swap, ring: StreamRing): void {
     const lastSeq = swap.state.warmUp(ring.streamId, ring.nextSeq);
     this.#sendTo(swap.candidate, { type: 'warm-up', stream: ring.streamId, lastSeq });
+    let skip = ring.size - this.#warmUpRoom(swap.candidate);
     for (const chunk of ring.chunks()) {
+      if (skip-- > 0) continue;
       if (!swap.candidate.queue.offer(this.#asWarmUp(chunk.header, chunk.samples))) {
         this.#abort(swap, 'the candidate node cannot take the warm-up (its send queue is full)');
         break;
       }
     }
+  }
+
+  /** Warm-up chunks `link`'s send queue can take now and still hold --send-queue-chunks of live ones (at least 1: the last warm-up chunk is the one a node acks). */
+  #warmUpRoom(link: NodeLink): number {
+    return Math.max(1, link.queue.capacity - link.queue.depth - this.#options.sendQueueChunks);
   }
 
   #asWarmUp(header: FrameHeader, samples: Buffer): MessageParts {
@@ -283,17 +504,23 @@ export class InferenceRouter implements ChunkOutlet {
       return;
     }
     link.lastSeenMs = performance.now();
-    const swap = this.#swap?.candidate === link ? this.#swap : null;
+    const swap = this.#swapOf(link, m);
     switch (m.type) {
       case 'heartbeat':
         for (const [stream, seq] of m.streams) link.processed.set(stream, seq);
+        if (m.load !== undefined) {
+          link.load = m.load;
+          link.loadStreams = this.#options.pool ? (this.#streamCounts().get(link) ?? 0) : this.#rings.size;
+        }
         return;
       case 'warmed': {
-        if (!swap || !this.#active) return;
+        const from = swap && isMove(swap) ? swap.from : this.#active;
+        if (!swap || !from) return;
         const atSeq = this.#rings.get(m.stream)?.nextSeq;
-        const handover = swap.state.warmed(m.stream, atSeq, this.#active.id);
+        const handover = swap.state.warmed(m.stream, atSeq, from.id);
         if (handover) this.#log.info({ streamId: m.stream, atSeq, from: handover.from, to: link.id }, 'candidate warmed up, switching at seq');
         else this.#maybeComplete(swap);
+        if (isMove(swap)) this.#pumpMoves();
         return;
       }
       case 'progress':
@@ -301,7 +528,7 @@ export class InferenceRouter implements ChunkOutlet {
         swap.state.progress(m.stream, m.seq);
         return this.#maybeComplete(swap);
       case 'leaving':
-        return this.#leaving(link);
+        return this.#options.pool ? this.#leavePool(link) : this.#leaving(link);
       case 'drained':
       case 'bye':
         if (swap) this.#abort(swap, 'the candidate node left');
@@ -310,6 +537,13 @@ export class InferenceRouter implements ChunkOutlet {
       default:
         this.#gate.refuse('malformed');
     }
+  }
+
+  /** The hand-over `link` is the candidate of that `m` is about: the swap, or in a node pool the move of m's stream. */
+  #swapOf(link: NodeLink, m: ControlMessage): Swap | null {
+    if (!this.#options.pool) return this.#swap?.candidate === link ? this.#swap : null;
+    const move = 'stream' in m ? this.#moves.get(m.stream) : undefined;
+    return move?.candidate === link ? move : null;
   }
 
   async #hello(identity: Buffer, m: ControlOf<'hello'>): Promise<void> {
@@ -322,7 +556,7 @@ export class InferenceRouter implements ChunkOutlet {
     if (this.#swap) return this.#refuseHello(identity, 'swap-in-progress', `a swap to '${this.#swap.candidate.id}' is in progress`);
     if (this.#options.dataKeyRequired && !m.dataKey) return this.#refuseHello(identity, 'no-data-key', 'hello needs dataKey: the public CURVE key the node proves on its data input');
     const active = this.#active;
-    if (active && performance.now() - active.lastSeenMs > this.#options.nodeTimeoutMs / 2) {
+    if (active && !this.#options.pool && performance.now() - active.lastSeenMs > this.#options.nodeTimeoutMs / 2) {
       // The active node has missed heartbeats (killed, and this is its restart): no hand-over from a node that cannot answer.
       this.counts.nodeFailures++;
       this.#log.warn({ node: active.id, successor: m.node }, 'inference node presumed lost: a new node takes over at once');
@@ -330,7 +564,7 @@ export class InferenceRouter implements ChunkOutlet {
     }
     if (this.#nodes.size >= this.#options.maxNodes) return this.#refuseHello(identity, 'node-cap', `${this.#nodes.size} inference nodes are registered already (--max-nodes ${this.#options.maxNodes})`);
     const nowMs = performance.now();
-    const link = await this.#nodes.add(identity, m, this.#active ? 'candidate' : 'active', nowMs);
+    const link = await this.#nodes.add(identity, m, this.#active && !this.#options.pool ? 'candidate' : 'active', nowMs);
     if (link === 'no-data-port') {
       const { first, last } = this.#options.dataPorts!;
       this.#log.warn({ node: m.node }, `no free port in --data-ports ${first}-${last} for inference node '${m.node}': widen the range or free its ports`);
@@ -338,6 +572,7 @@ export class InferenceRouter implements ChunkOutlet {
     }
     this.#reply(identity, { type: 'welcome', inputEndpoint: link.endpoint, role: link.role });
     this.#log.info({ node: link.id, model: link.model, role: link.role, input: link.endpoint }, 'inference node registered');
+    if (this.#options.pool) return this.#join(link);
     if (link.role === 'active') return this.#activate(link);
     const swap: Swap = { state: new SwapState(link.id, nowMs, this.#options), candidate: link };
     this.#swap = swap;
@@ -360,6 +595,12 @@ export class InferenceRouter implements ChunkOutlet {
 
   /** Completes `swap` once every stream is done: the candidate becomes active, the old node drains. */
   #maybeComplete(swap: Swap): void {
+    if (isMove(swap)) {
+      if (this.#moves.get(swap.stream) !== swap || !swap.state.complete) return;
+      if (this.#rings.has(swap.stream)) this.#placement.set(swap.stream, swap.candidate);
+      this.#finishMove(swap, 'completed', 'hand-over done');
+      return this.#releaseIfDone(swap.from);
+    }
     if (this.#swap !== swap || !swap.state.complete) return;
     const old = this.#active;
     this.#swap = null;
@@ -376,6 +617,14 @@ export class InferenceRouter implements ChunkOutlet {
   }
 
   #abort(swap: Swap, reason: string): void {
+    if (isMove(swap)) {
+      // The candidate is a pool node serving other streams: it stays; this stream stays where it was.
+      if (this.#moves.get(swap.stream) !== swap) return;
+      this.#finishMove(swap, 'rolled-back', reason);
+      // A leaving node whose stream cannot move stops as if alone (its streams move at once when it says bye).
+      if (swap.from.leaving && this.#nodes.get(swap.from.id) === swap.from) this.#sendTo(swap.from, { type: 'no-successor' });
+      return;
+    }
     if (this.#swap !== swap) return;
     this.#swap = null;
     this.#sendTo(swap.candidate, { type: 'abort', reason });
@@ -414,6 +663,7 @@ export class InferenceRouter implements ChunkOutlet {
   #removeLink(link: NodeLink, why: string): void {
     const queued = this.#nodes.remove(link);
     if (queued === null) return;
+    if (this.#options.pool) this.#unplace(link);
     const swap = this.#swap;
     if (this.#active === link) {
       this.#active = null;
@@ -450,6 +700,11 @@ export class InferenceRouter implements ChunkOutlet {
       }
       this.#removeLink(link, 'lost');
     }
+    if (this.#pendingMoves.length > 0) this.#pumpMoves();
+    for (const move of [...this.#moves.values()]) {
+      const reason = move.state.check(nowMs, { nextSeq: (stream) => this.#rings.get(stream)?.nextSeq, processed: (stream) => move.candidate.processed.get(stream) });
+      if (reason) this.#abort(move, reason);
+    }
     const swap = this.#swap;
     if (!swap) return;
     const processed = swap.candidate.processed;
@@ -476,8 +731,8 @@ export class InferenceRouter implements ChunkOutlet {
   async close(): Promise<void> {
     if (this.#closed) return;
     clearInterval(this.#timer);
-    // Give the active node its last chunks (end-of-stream) before the sockets close.
-    await this.#active?.queue.drain(800);
+    // Give the serving nodes their last chunks (end-of-stream) before the sockets close.
+    await Promise.all(this.#serving().map((link) => link.queue.drain(800)));
     this.#closed = true;
     this.#wakeNodeWaiters();
     await this.#nodes.closeAll();

@@ -41,6 +41,10 @@ export interface NodeLink {
   drainingSinceMs: number;
   /** Last seq the node reported processing, per stream. */
   readonly processed: Map<number, number>;
+  /** Its last reported load (processing seconds per second); undefined before its first. */
+  load: number | undefined;
+  /** Streams capture had placed on it when it reported that load (node pool). */
+  loadStreams: number;
 }
 
 /**
@@ -96,6 +100,7 @@ export class NodeRegistry {
       metricsPort: l.metricsPort,
       outputEndpoint: l.outputEndpoint,
       silentMs: Math.round(nowMs - l.lastSeenMs),
+      ...(l.load === undefined ? {} : { load: Math.round(l.load * 1000) / 1000 }),
     }));
   }
 
@@ -138,6 +143,8 @@ export class NodeRegistry {
       leaving: false,
       drainingSinceMs: 0,
       processed: new Map(),
+      load: undefined,
+      loadStreams: 0,
     };
     this.#links.set(link.id, link);
     void this.#watchAccept(link);

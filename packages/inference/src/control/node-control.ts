@@ -1,4 +1,4 @@
-import { encodeControl, readControl, seqAdd, seqSub, type ControlMessage, type FrameHeader, type NodeRole } from '@quell/protocol';
+import { encodeControl, readControl, seqAdd, seqSub, type ControlMessage, type ControlOf, type FrameHeader, type NodeRole } from '@quell/protocol';
 import { ControlSender, createDealerSocket, receiveMessages, RejectedControlLog, type CurveSocketOptions, type Logger } from '@quell/runtime';
 import type * as zmq from 'zeromq';
 
@@ -16,6 +16,8 @@ export interface NodeControlOptions {
   outputEndpoint: string;
   /** Time between heartbeats, ms. */
   heartbeatMs: number;
+  /** Seconds spent processing since start; each heartbeat reports its rate since the previous one as `load`. */
+  processingSeconds?: () => number;
 }
 
 /** How a node's `leave()` ended. */
@@ -120,7 +122,20 @@ export class NodeControl {
   }
 
   #startHeartbeat(): void {
-    this.#heartbeat = setInterval(() => this.send({ type: 'heartbeat', node: this.#options.node, streams: [...this.#lastSeq] }), this.#options.heartbeatMs);
+    const busy = this.#options.processingSeconds;
+    let lastBusyS = busy?.() ?? 0;
+    let lastMs = performance.now();
+    this.#heartbeat = setInterval(() => {
+      const heartbeat: ControlOf<'heartbeat'> = { type: 'heartbeat', node: this.#options.node, streams: [...this.#lastSeq] };
+      if (busy) {
+        const busyS = busy();
+        const nowMs = performance.now();
+        heartbeat.load = Math.max(0, (busyS - lastBusyS) / Math.max(1e-3, (nowMs - lastMs) / 1000));
+        lastBusyS = busyS;
+        lastMs = nowMs;
+      }
+      this.send(heartbeat);
+    }, this.#options.heartbeatMs);
     this.#heartbeat.unref();
   }
 

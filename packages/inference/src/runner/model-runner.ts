@@ -152,6 +152,7 @@ export class ModelRunner {
     const elapsedS = (monotonicNs() - startedNs) / 1e9;
     m.chunkProcessing.record(elapsedS);
     m.processingSecondsWindow += elapsedS;
+    m.processingSecondsTotal += elapsedS;
     m.audioSecondsWindow += header.frameCount / header.sampleRateHz;
     m.audioFramesProcessed += header.frameCount;
     counts.processing.record(elapsedS);

@@ -24,6 +24,8 @@ export interface NodeStatus {
   outputEndpoint: string;
   /** Milliseconds since its last heartbeat. */
   silentMs: number;
+  /** Its last reported load (CPU seconds of processing per second); absent before it reports one. */
+  load?: number;
 }
 
 /** Which node and model serve one stream. */
@@ -46,7 +48,8 @@ export type ControlMessage =
    * capture's links use CURVE (the default), absent with plaintext links.
    */
   | { type: 'hello'; node: string; model: string; nativeRateHz: number; pid: number; metricsPort: number; outputEndpoint: string; dataKey?: string }
-  | { type: 'heartbeat'; node: string; streams: [stream: number, lastSeq: number][] }
+  /** `load`: seconds spent processing per second of wall time since the previous heartbeat (a node pool places streams by it). */
+  | { type: 'heartbeat'; node: string; streams: [stream: number, lastSeq: number][]; load?: number }
   | { type: 'warmed'; node: string; stream: number; seq: number }
   | { type: 'progress'; node: string; stream: number; seq: number }
   | { type: 'drained'; node: string }
@@ -89,6 +92,7 @@ const NODE_STATUS: MapSchema = {
   metricsPort: { type: u32 },
   outputEndpoint: { type: text },
   silentMs: { type: nonNegative },
+  load: { type: nonNegative, optional: true },
 };
 const STREAM_ROUTE: MapSchema = { stream: { type: u32 }, node: { type: nodeId }, model: { type: text }, seq: { type: u32 } };
 
@@ -107,7 +111,7 @@ export const CONTROL_SCHEMA: { readonly [T in ControlType]: MapSchema } = {
     outputEndpoint: { type: text },
     dataKey: { type: curveKey, optional: true },
   },
-  heartbeat: { node: { type: nodeId }, streams: { type: arrayOf('array of [u32 stream, u32 lastSeq]', streamSeqPair) } },
+  heartbeat: { node: { type: nodeId }, streams: { type: arrayOf('array of [u32 stream, u32 lastSeq]', streamSeqPair) }, load: { type: nonNegative, optional: true } },
   warmed: { node: { type: nodeId }, stream: { type: u32 }, seq: { type: u32 } },
   progress: { node: { type: nodeId }, stream: { type: u32 }, seq: { type: u32 } },
   drained: { node: { type: nodeId } },

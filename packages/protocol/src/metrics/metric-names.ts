@@ -33,6 +33,7 @@ export const METRICS = {
   quell_capture_device_to_send_seconds: spec('histogram', 'Time from the device callback that completed a chunk to the chunk being queued for sending'),
   quell_capture_auth_failures_total: spec('counter', 'CURVE handshakes this process refused (client key not on the allow-list)'),
   quell_capture_swaps_total: spec('counter', 'Inference hand-overs (swaps) that ended, by outcome (completed, rolled-back)', ['outcome']),
+  quell_capture_stream_moves_total: spec('counter', 'Node pool (--node-pool): streams handed over from one inference node to another, by outcome (completed, rolled-back)', ['outcome']),
   quell_capture_swap_duration_seconds: spec('histogram', 'Time from a candidate inference node saying hello to its swap ending (completed or rolled back)'),
   quell_capture_inference_nodes: spec('gauge', 'Inference nodes registered with capture, by role (active, candidate, draining)', ['role']),
   quell_capture_stream_node_info: spec('gauge', 'Inference node and model serving each stream (value 1)', ['stream', 'node', 'model']),
