@@ -7,10 +7,11 @@
 # enables PipeWire's user units, which claim the PulseAudio socket at the next login),
 # the toolchain node-gyp uses to build naudiodon (its PortAudio library ships prebuilt inside it), and
 # the Python kit's dependencies (clients/python: pyzmq with CURVE, msgpack, numpy, for /usr/bin/python3).
+# iproute2 and nftables build the simulated hosts of the cross-machine pool test (test/helpers/simulated-hosts.ts).
 # Run as root (CI). Safe to run twice.
 set -euo pipefail
 
-packages=(pulseaudio pulseaudio-utils libasound2-plugins libasound2 pipewire pipewire-pulse wireplumber python3 python3-zmq python3-msgpack python3-numpy make g++ prometheus)
+packages=(pulseaudio pulseaudio-utils libasound2-plugins libasound2 pipewire pipewire-pulse wireplumber python3 python3-zmq python3-msgpack python3-numpy make g++ prometheus iproute2 nftables)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -52,3 +52,13 @@ export function silentRuns(x: Float32Array, rateHz: number): { startFrame: numbe
   }
   return runs;
 }
+
+/** The first block of `blockFrames` in [from, to) whose peak is under `threshold` (a concealed or missing chunk of a steady tone); -1 when none. */
+export function firstQuietBlock(x: Float32Array, blockFrames: number, threshold: number, from = 0, to = x.length): number {
+  for (let b = Math.ceil(from / blockFrames); (b + 1) * blockFrames <= Math.min(to, x.length); b++) {
+    let peak = 0;
+    for (let i = b * blockFrames; i < (b + 1) * blockFrames; i++) peak = Math.max(peak, Math.abs(x[i]));
+    if (peak < threshold) return b;
+  }
+  return -1;
+}

@@ -9,25 +9,14 @@ import { StageProcess, type StageMessage } from '@quell/cli';
 import { parseInferenceConfig } from '@quell/inference';
 import { parsePlaybackConfig } from '@quell/playback';
 import { encodeFrame, FrameFlags } from '@quell/protocol';
-import { createCurveKeyPair, defaultLinkSecurity, isLoopbackEndpoint, readKeyPairFile, scrapeMetrics, type CurveKeyPair } from '@quell/runtime';
+import { createCurveKeyPair, defaultLinkSecurity, isLoopbackEndpoint, scrapeMetrics } from '@quell/runtime';
 import { chunkHeader, validChunk } from '../helpers/frames.js';
 import { metric, startPipeline, tempDir } from '../helpers/pipeline.js';
+import { makeKeys } from '../helpers/keys.js';
 import { quell } from '../helpers/run.js';
 import { createTcpTap } from '../helpers/tcp-tap.js';
 
 const LOCAL = ['--metrics-port', '0', '--log-level', 'warn'];
-
-/** Makes key pairs with `quell keys` (the real command) and returns their paths and keys. */
-async function makeKeys(dir: string, names: string[]): Promise<Record<string, { key: string; pub: string; pair: CurveKeyPair }>> {
-  const out: Record<string, { key: string; pub: string; pair: CurveKeyPair }> = {};
-  for (const name of names) {
-    const result = await quell(['keys', '--out', dir, '--name', name]);
-    assert.equal(result.code, 0, result.stderr);
-    const key = join(dir, `${name}.key`);
-    out[name] = { key, pub: join(dir, `${name}.pub`), pair: await readKeyPairFile(key) };
-  }
-  return out;
-}
 
 /** A 480-sample chunk whose samples nothing else produces; its bytes are what a wire listener would look for. */
 function distinctiveSamples(): Float32Array {

@@ -12,7 +12,7 @@ import { StageProcess } from '@quell/cli';
 import { readWav, scrapeMetrics, type MetricSample } from '@quell/runtime';
 import { metric, startPipeline, tempDir } from '../helpers/pipeline.js';
 import { freePort } from '../helpers/ports.js';
-import { maxStep } from '../helpers/signals.js';
+import { firstQuietBlock, maxStep } from '../helpers/signals.js';
 
 const RATE = 48_000;
 const CHUNK = 480;
@@ -92,15 +92,7 @@ describe('node pool: streams spread over two inference nodes, moved on join and 
         const x = wav.samples;
         // Up to what had been played by the last scrape, from 200 ms in (the start of each stream is not under test).
         const to = Math.min(x.length, Math.floor(framesAtEnd) - CHUNK);
-        let silentBlock = -1;
-        for (let b = 20; (b + 1) * CHUNK <= to; b++) {
-          let peak = 0;
-          for (let i = b * CHUNK; i < (b + 1) * CHUNK; i++) peak = Math.max(peak, Math.abs(x[i]));
-          if (peak < WET_AMPLITUDE / 2) {
-            silentBlock = b;
-            break;
-          }
-        }
+        const silentBlock = firstQuietBlock(x, CHUNK, WET_AMPLITUDE / 2, 20 * CHUNK, to);
         const step = maxStep(x, 20 * CHUNK, to);
         console.log(`# stream ${stream} (${onB.includes(stream) ? 'moved to b on join' : 'moved to b on the kill'}): ${(to / RATE).toFixed(2)} s checked, kill at ${(framesAtKill / RATE).toFixed(2)} s, max step ${step.toFixed(4)} vs the sine's ${signalStep.toFixed(4)}`);
         assert.equal(silentBlock, -1, `stream ${stream}: no silence (block ${silentBlock})`);

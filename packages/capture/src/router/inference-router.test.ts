@@ -359,6 +359,29 @@ describe('InferenceRouter: a node pool (--node-pool)', () => {
     assert.deepEqual(r.nodes().map((n) => [n.node, n.role]), [['a', 'draining'], ['b', 'active']]);
   });
 
+  it('a rebalance that rolls back (a candidate that does not warm up in time) is tried again 2 s later', async () => {
+    router = await InferenceRouter.open(routerOptions({ pool: true, warmUpTimeoutMs: 300 }), createLogger('capture', 'silent'));
+    seqs.clear();
+    const r = router;
+    const a = node('a');
+    await a.register();
+    const streams = [1, 2];
+    await offerUntil(streams, () => streams.every((s) => live(a, s).length >= 12), 'a serves both');
+    const b = node('b');
+    await b.register();
+    const warmUps = (): number => b.messages.filter((m) => m.type === 'warm-up').length;
+    await offerUntil(streams, () => warmUps() === 1, 'b is asked to warm up');
+    await offerUntil(streams, () => r.counts.moves['rolled-back'] === 1, 'b never acks: the move rolls back');
+    assert.deepEqual(placement(r), { 1: 'a', 2: 'a' });
+    const rolledBackAt = performance.now();
+    await offerUntil(streams, () => warmUps() === 2, 'the rebalance is tried again');
+    assert.ok(performance.now() - rolledBackAt >= 1500, `not before the retry delay (${Math.round(performance.now() - rolledBackAt)} ms)`);
+    await completeMoves(streams, b, 2);
+    for (let i = 0; i < 100 && r.counts.moves.completed < 1; i++) await sleep(10);
+    assert.equal(r.counts.moves.completed, 1);
+    assert.deepEqual(Object.values(placement(r)).sort(), ['a', 'b']);
+  });
+
   it('a move whose node goes away rolls back: the stream stays where it was', async () => {
     const r = await open();
     const a = node('a');

@@ -54,6 +54,9 @@ interface Move extends Swap {
 
 const isMove = (swap: Swap): swap is Move => 'from' in swap;
 
+/** Node pool: a rebalance that rolled back is tried again this long after, ms. */
+const REBALANCE_RETRY_MS = 2000;
+
 /** Counters the router keeps for capture's metrics. */
 export interface RouterCounts {
   swaps: Record<SwapOutcome, number>;
@@ -100,6 +103,8 @@ export class InferenceRouter implements ChunkOutlet {
   readonly #moves = new Map<number, Move>();
   /** Node pool: moves waiting to start; a node warms up one stream at a time (its send queue holds one warm-up). */
   #pendingMoves: { readonly stream: number; readonly from: NodeLink; readonly to: NodeLink }[] = [];
+  /** Node pool: when to retry a rebalance that rolled back (performance.now() ms); 0 = none due. */
+  #rebalanceDueMs = 0;
   #closed = false;
   #nodeWaiters: (() => void)[] = [];
   readonly counts: RouterCounts = { swaps: { completed: 0, 'rolled-back': 0 }, moves: { completed: 0, 'rolled-back': 0 }, nodeFailures: 0, drainTimeouts: 0, controlLinksClosed: 0 };
@@ -334,17 +339,31 @@ export class InferenceRouter implements ChunkOutlet {
   #join(link: NodeLink): void {
     this.#sendTo(link, { type: 'promote' });
     for (const ring of this.#rings.values()) if (!this.#placement.has(ring.streamId)) this.#place(ring);
-    const counts = this.#streamCounts();
-    const others = this.#serving().filter((l) => l !== link);
-    for (const donorId of rebalanceDonors(others.map((l) => ({ id: l.id, streams: counts.get(l) ?? 0 })), counts.get(link) ?? 0)) {
-      const donor = this.#nodes.get(donorId)!;
-      for (const [stream, node] of this.#placement) {
-        if (node !== donor || this.#moves.has(stream)) continue;
-        this.#startMove(stream, donor, link);
-        break;
-      }
-    }
+    this.#rebalanceTo(link);
     this.#wakeNodeWaiters();
+  }
+
+  /** Node pool: moves streams from the fullest serving nodes to `to` until none holds two more than it. */
+  #rebalanceTo(to: NodeLink): void {
+    const counts = this.#streamCounts();
+    const others = this.#serving().filter((l) => l !== to);
+    for (const donorId of rebalanceDonors(others.map((l) => ({ id: l.id, streams: counts.get(l) ?? 0 })), counts.get(to) ?? 0)) {
+      const donor = this.#nodes.get(donorId)!;
+      const stream = [...this.#placement].find(([id, node]) => node === donor && !this.#moving(id))?.[0];
+      if (stream !== undefined) this.#startMove(stream, donor, to);
+    }
+  }
+
+  /** Node pool: the serving node with the fewest streams gets streams from the fullest (a rolled-back rebalance, retried). */
+  #rebalance(): void {
+    const counts = this.#streamCounts();
+    let emptiest: NodeLink | null = null;
+    for (const link of this.#serving()) if (!emptiest || (counts.get(link) ?? 0) < (counts.get(emptiest) ?? 0)) emptiest = link;
+    if (emptiest) this.#rebalanceTo(emptiest);
+  }
+
+  #moving(stream: number): boolean {
+    return this.#moves.has(stream) || this.#pendingMoves.some((m) => m.stream === stream);
   }
 
   /** Node pool: a node asked to leave: each of its streams moves to the least-loaded other node; it drains once none is left. */
@@ -354,7 +373,7 @@ export class InferenceRouter implements ChunkOutlet {
     link.leaving = true;
     this.#log.info({ node: link.id }, 'pool node leaving: moving its streams to the others');
     for (const [stream, node] of [...this.#placement]) {
-      if (node !== link || this.#moves.has(stream)) continue;
+      if (node !== link || this.#moving(stream)) continue;
       const to = this.#leastLoaded(link);
       if (to) this.#startMove(stream, link, to);
     }
@@ -623,6 +642,8 @@ export class InferenceRouter implements ChunkOutlet {
       this.#finishMove(swap, 'rolled-back', reason);
       // A leaving node whose stream cannot move stops as if alone (its streams move at once when it says bye).
       if (swap.from.leaving && this.#nodes.get(swap.from.id) === swap.from) this.#sendTo(swap.from, { type: 'no-successor' });
+      // A rebalance that failed (a candidate stalled by the network, say) is tried again a little later.
+      else this.#rebalanceDueMs = performance.now() + REBALANCE_RETRY_MS;
       return;
     }
     if (this.#swap !== swap) return;
@@ -701,6 +722,10 @@ export class InferenceRouter implements ChunkOutlet {
       this.#removeLink(link, 'lost');
     }
     if (this.#pendingMoves.length > 0) this.#pumpMoves();
+    if (this.#rebalanceDueMs > 0 && nowMs >= this.#rebalanceDueMs) {
+      this.#rebalanceDueMs = 0;
+      this.#rebalance();
+    }
     for (const move of [...this.#moves.values()]) {
       const reason = move.state.check(nowMs, { nextSeq: (stream) => this.#rings.get(stream)?.nextSeq, processed: (stream) => move.candidate.processed.get(stream) });
       if (reason) this.#abort(move, reason);

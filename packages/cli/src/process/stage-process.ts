@@ -23,11 +23,16 @@ export class StageProcess {
   #stderr = '';
   #listeners = new Set<(m: StageMessage) => void>();
 
-  constructor(stage: StageName, args: string[], env: NodeJS.ProcessEnv = {}) {
+  /**
+   * `launcher`: a command prefix that execs the stage's node, e.g. `['ip', 'netns', 'exec', NS]` or
+   * `['taskset', '-c', '1']` (it must exec, not fork, so the IPC channel and the pid are the stage's).
+   */
+  constructor(stage: StageName, args: string[], env: NodeJS.ProcessEnv = {}, launcher: string[] = []) {
     this.stage = stage;
     this.child = fork(stageEntry(stage), args, {
       env: { ...process.env, ...env, QUELL_REPORT_IPC: '1' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      ...(launcher.length > 0 ? { execPath: launcher[0], execArgv: [...launcher.slice(1), process.execPath] } : {}),
     });
     this.child.stderr?.on('data', (d: Buffer) => {
       this.#stderr = (this.#stderr + d.toString()).slice(-4000);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -137,6 +137,19 @@ describe('createLinkSecurity', () => {
     await assert.rejects(createLinkSecurity({ ...OFF, curveKeyFile: files.server }, 't', [{ endpoint: 'tcp://127.0.0.1:*', mode: 'bind' }]), ConfigError);
     await assert.rejects(createLinkSecurity({ ...OFF, curveKeyFile: files.client }, 't', [{ endpoint: 'tcp://127.0.0.1:1', mode: 'connect' }]), ConfigError);
     await assert.rejects(createLinkSecurity({ ...OFF, curveKeyFile: files.allowed }, 't', []), ConfigError);
+  });
+
+  it('reads --curve-server-key from a file even when its path is 40 characters, which is also valid Z85', async () => {
+    const { server, files } = await keyFiles();
+    // mkdtemp adds 6 characters: pad the folder so the whole path is exactly 40.
+    const dir = await mkdtemp(join(tmpdir(), 'q'));
+    const pub = join(dir, `${'k'.repeat(40 - dir.length - 5)}.pub`);
+    assert.equal(pub.length, 40);
+    assert.equal(isCurveKey(pub), true, 'the path is valid Z85: the case under test');
+    await writeFile(pub, await readFile(files.serverPub));
+    const clientSide = await createLinkSecurity({ ...OFF, curveKeyFile: files.client, curveServerKey: [pub] }, 'test', [{ endpoint: 'tcp://127.0.0.1:1', mode: 'connect' }]);
+    assert.equal(clientSide.curve[0]?.role === 'client' && clientSide.curve[0].serverKey, server.publicKey);
+    await clientSide.close();
   });
 
   it('with CURVE, an allowed client delivers and an unknown client is rejected by the ZAP handler and counted', async () => {

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { LINK_SECURITY_OPTIONS, type LinkSecurityConfig } from '../config/link-security.js';
 import { ConfigError, parseConfig } from '../config/options.js';
 import { createCurveKeyPair, isCurveKey, readKeyPairFile, readPublicKeyList, type CurveKeyPair } from './curve-keys.js';
@@ -48,7 +49,10 @@ let domainCounter = 0;
 
 /** A server key entry: the Z85 key itself, or the path of a .pub file holding exactly one key. */
 async function serverKey(entry: string): Promise<string> {
-  if (isCurveKey(entry)) return entry;
+  // A file first: a path of exactly 40 characters is also valid Z85 ('/', '.', '-' are in its alphabet), and taken
+  // as a key it would make every handshake with that server fail without a word.
+  const isFile = await stat(entry).then((s) => s.isFile(), () => false);
+  if (!isFile && isCurveKey(entry)) return entry;
   const keys = await readPublicKeyList(entry);
   if (keys.length !== 1) throw new ConfigError(`--curve-server-key file '${entry}' must hold exactly one key, found ${keys.length}`);
   return keys[0];
