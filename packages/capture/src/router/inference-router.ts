@@ -536,7 +536,7 @@ export class InferenceRouter implements ChunkOutlet {
         const from = swap && isMove(swap) ? swap.from : this.#active;
         if (!swap || !from) return;
         const atSeq = this.#rings.get(m.stream)?.nextSeq;
-        const handover = swap.state.warmed(m.stream, atSeq, from.id);
+        const handover = swap.state.warmed(m.stream, m.seq, atSeq, from.id);
         if (handover) this.#log.info({ streamId: m.stream, atSeq, from: handover.from, to: link.id }, 'candidate warmed up, switching at seq');
         else this.#maybeComplete(swap);
         if (isMove(swap)) this.#pumpMoves();

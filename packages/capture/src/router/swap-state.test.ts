@@ -15,9 +15,11 @@ describe('SwapState (fake clock)', () => {
     assert.equal(swap.warmUp(7, 100), 99, 'the warm-up ends on the last chunk sent');
     assert.equal(swap.copyFor(7), 'warm-up');
     assert.equal(swap.complete, false);
-    assert.deepEqual(swap.warmed(7, 105, 'A'), { from: 'A', to: 'B', atSeq: 105, fadeChunks: 3 });
+    assert.equal(swap.warmed(7, 98, 105, 'A'), null, 'an ack short of the warm-up (a late one of an earlier warm-up) starts nothing');
+    assert.equal(swap.copyFor(7), 'warm-up');
+    assert.deepEqual(swap.warmed(7, 99, 105, 'A'), { from: 'A', to: 'B', atSeq: 105, fadeChunks: 3 });
     assert.equal(swap.copyFor(7), 'handover');
-    assert.equal(swap.warmed(7, 110, 'A'), null, 'a second ack changes nothing');
+    assert.equal(swap.warmed(7, 104, 110, 'A'), null, 'a second ack changes nothing');
     swap.progress(7, 107);
     assert.equal(swap.complete, false, 'inside the crossfade');
     swap.progress(7, 108);
@@ -39,7 +41,7 @@ describe('SwapState (fake clock)', () => {
     swap.warmUp(2, 20);
     swap.ended(1);
     assert.equal(swap.copyFor(1), 'none');
-    assert.equal(swap.warmed(2, undefined, 'A'), null, 'acked after it ended: done, no hand-over');
+    assert.equal(swap.warmed(2, 19, undefined, 'A'), null, 'acked after it ended: done, no hand-over');
     assert.equal(swap.complete, true);
   });
 
@@ -47,7 +49,7 @@ describe('SwapState (fake clock)', () => {
     const swap = new SwapState('B', 0, LIMITS);
     swap.warmUp(1, 10);
     swap.warmUp(2, 20);
-    swap.warmed(1, 12, 'A');
+    swap.warmed(1, 9, 12, 'A');
     swap.activeGone();
     assert.equal(swap.complete, true);
   });
@@ -58,7 +60,7 @@ describe('SwapState (fake clock)', () => {
     const live = view({ 1: 10 });
     assert.equal(swap.check(6000, live), null, 'exactly at the warm-up limit');
     assert.match(swap.check(6001, live) ?? '', /did not warm up within 5000 ms/);
-    swap.warmed(1, 10, 'A');
+    swap.warmed(1, 9, 10, 'A');
     assert.equal(swap.check(6001, live), null, 'warmed: the warm-up limit no longer applies');
     assert.match(swap.check(31_001, live) ?? '', /did not complete within 30000 ms/);
   });
@@ -67,7 +69,7 @@ describe('SwapState (fake clock)', () => {
     const swap = new SwapState('B', 0, LIMITS);
     const start = 0xffff_fff0;
     swap.warmUp(1, start);
-    swap.warmed(1, start, 'A');
+    swap.warmed(1, start - 1, start, 'A');
     assert.equal(swap.check(10, view({ 1: 40 }, {})), null, 'no heartbeat yet: not judged');
     assert.equal(swap.check(10, view({ 1: 40 }, { 1: 0xffff_fffd })), null, 'lag 42: within the limit');
     assert.match(swap.check(10, view({ 1: 40 }, { 1: 0xffff_ffe0 })) ?? '', /lags 71 chunks behind the live stream \(limit 50\)/);

@@ -84,13 +84,14 @@ export class SwapState {
   }
 
   /**
-   * The candidate acked the stream's warm-up: live on both nodes from `nextSeq` (the next chunk, so its input
-   * stays contiguous), crossfaded from `from`. Returns the hand-over, or null when there is none to start:
-   * the stream is not in the swap, already warmed, or ended (`nextSeq` undefined: then it is done).
+   * The candidate acked the stream's warm-up up to `ackedSeq`: live on both nodes from `nextSeq` (the next chunk,
+   * so its input stays contiguous), crossfaded from `from`. Returns the hand-over, or null when there is none to
+   * start: the stream is not in the swap, already warmed, the ack is short of this warm-up's last seq (a late ack
+   * of an earlier warm-up of the stream), or the stream ended (`nextSeq` undefined: then it is done).
    */
-  warmed(streamId: number, nextSeq: number | undefined, from: string): HandoverInfo | null {
+  warmed(streamId: number, ackedSeq: number, nextSeq: number | undefined, from: string): HandoverInfo | null {
     const s = this.#streams.get(streamId);
-    if (!s || s.handover) return null;
+    if (!s || s.handover || seqSub(ackedSeq, s.lastWarmSeq) < 0) return null;
     if (nextSeq === undefined) {
       s.done = true;
       return null;
