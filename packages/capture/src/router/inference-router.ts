@@ -54,6 +54,9 @@ interface Move extends Swap {
 
 const isMove = (swap: Swap): swap is Move => 'from' in swap;
 
+/** A pool node takes streams while active and not leaving. */
+const servesStreams = (link: NodeLink): boolean => link.role === 'active' && !link.leaving;
+
 /** Node pool: a rebalance that rolled back is tried again this long after, ms. */
 const REBALANCE_RETRY_MS = 2000;
 
@@ -253,7 +256,7 @@ export class InferenceRouter implements ChunkOutlet {
   }
 
   async #putPooled(parts: MessageParts, header: FrameHeader): Promise<DropReason | null> {
-    while (!this.#closed && this.#serving().length === 0) await new Promise<void>((resolve) => this.#nodeWaiters.push(resolve));
+    while (!this.#closed && !this.#anyServing()) await new Promise<void>((resolve) => this.#nodeWaiters.push(resolve));
     if (this.#moves.has(header.stream)) return this.offer(parts, header);
     const ring = this.#ring(header);
     const node = this.#placement.get(header.stream) ?? this.#place(ring);
@@ -268,8 +271,15 @@ export class InferenceRouter implements ChunkOutlet {
   #serving(): NodeLink[] {
     if (!this.#options.pool) return this.#active ? [this.#active] : [];
     const serving: NodeLink[] = [];
-    for (const link of this.#nodes.links()) if (link.role === 'active' && !link.leaving) serving.push(link);
+    for (const link of this.#nodes.links()) if (servesStreams(link)) serving.push(link);
     return serving;
+  }
+
+  /** Whether a node takes streams: #serving() without building its list (asked for every chunk of a --fast run). */
+  #anyServing(): boolean {
+    if (!this.#options.pool) return this.#active !== null;
+    for (const link of this.#nodes.links()) if (servesStreams(link)) return true;
+    return false;
   }
 
   /** Node pool: streams on each node, counting a stream being moved on the node it moves to. */
@@ -302,8 +312,7 @@ export class InferenceRouter implements ChunkOutlet {
     const node = this.#leastLoaded();
     if (!node) return null;
     this.#placement.set(ring.streamId, node);
-    let skip = ring.size - Math.min(warmUpChunks, node.queue.capacity - node.queue.depth - this.#options.sendQueueChunks);
-    for (const chunk of ring.chunks()) if (skip-- <= 0) node.queue.offer(this.#asWarmUp(chunk.header, chunk.samples));
+    this.#sendWarmUp(node, ring, Math.min(warmUpChunks, this.#warmUpRoom(node)));
     return node;
   }
 
@@ -451,19 +460,23 @@ export class InferenceRouter implements ChunkOutlet {
   #warmUp(swap: Swap, ring: StreamRing): void {
     const lastSeq = swap.state.warmUp(ring.streamId, ring.nextSeq);
     this.#sendTo(swap.candidate, { type: 'warm-up', stream: ring.streamId, lastSeq });
-    let skip = ring.size - this.#warmUpRoom(swap.candidate);
-    for (const chunk of ring.chunks()) {
-      if (skip-- > 0) continue;
-      if (!swap.candidate.queue.offer(this.#asWarmUp(chunk.header, chunk.samples))) {
-        this.#abort(swap, 'the candidate node cannot take the warm-up (its send queue is full)');
-        break;
-      }
-    }
+    // At least one chunk: the last warm-up chunk is the one the node acks.
+    if (!this.#sendWarmUp(swap.candidate, ring, Math.max(1, this.#warmUpRoom(swap.candidate)))) this.#abort(swap, 'the candidate node cannot take the warm-up (its send queue is full)');
   }
 
-  /** Warm-up chunks `link`'s send queue can take now and still hold --send-queue-chunks of live ones (at least 1: the last warm-up chunk is the one a node acks). */
+  /** Warm-up chunks `link`'s send queue can take now and still hold --send-queue-chunks of live ones. */
   #warmUpRoom(link: NodeLink): number {
-    return Math.max(1, link.queue.capacity - link.queue.depth - this.#options.sendQueueChunks);
+    return link.queue.capacity - link.queue.depth - this.#options.sendQueueChunks;
+  }
+
+  /** Offers the newest `count` chunks of `ring` to `link`, flagged WARM_UP; false when its queue refused one. */
+  #sendWarmUp(link: NodeLink, ring: StreamRing, count: number): boolean {
+    let skip = ring.size - count;
+    for (const chunk of ring.chunks()) {
+      if (skip-- > 0) continue;
+      if (!link.queue.offer(this.#asWarmUp(chunk.header, chunk.samples))) return false;
+    }
+    return true;
   }
 
   #asWarmUp(header: FrameHeader, samples: Buffer): MessageParts {
@@ -603,7 +616,7 @@ export class InferenceRouter implements ChunkOutlet {
   #activate(link: NodeLink): void {
     link.role = 'active';
     this.#active = link;
-    for (const ring of this.#rings.values()) for (const chunk of ring.chunks()) link.queue.offer(this.#asWarmUp(chunk.header, chunk.samples));
+    for (const ring of this.#rings.values()) this.#sendWarmUp(link, ring, ring.size);
     this.#sendTo(link, { type: 'promote' });
     this.#wakeNodeWaiters();
   }
