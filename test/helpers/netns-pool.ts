@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StageProcess } from '@quell/cli';
 import { readWav, scrapeMetrics, sumSamples, type MetricSample } from '@quell/runtime';
 import { makeKeys } from './keys.js';
+import { streamNodes, streamsPerNode } from './pipeline.js';
 import { firstQuietBlock, maxStep } from './signals.js';
 import { SimulatedHosts } from './simulated-hosts.js';
 
@@ -55,11 +56,7 @@ export interface NetnsPoolResult {
   signalStep: number;
 }
 
-function spread(capture: MetricSample[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const s of capture) if (s.name === 'quell_capture_stream_node_info' && s.value === 1) out[s.labels.node] = (out[s.labels.node] ?? 0) + 1;
-  return out;
-}
+const spread = (capture: MetricSample[]): Record<string, number> => streamsPerNode(streamNodes(capture));
 
 async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = performance.now() + timeoutMs;

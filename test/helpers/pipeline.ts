@@ -70,3 +70,17 @@ export async function startPipeline(args: { capture: string[]; inference: string
 
 /** Sum of a metric across one scrape (all label sets unless `match` narrows it). */
 export const metric = sumSamples;
+
+/** Stream id → the inference node serving it, from a scrape of capture (quell_capture_stream_node_info). */
+export function streamNodes(capture: MetricSample[] | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of capture ?? []) if (s.name === 'quell_capture_stream_node_info' && s.value === 1) out[s.labels.stream] = s.labels.node;
+  return out;
+}
+
+/** Node id → how many streams it serves, from streamNodes(). */
+export function streamsPerNode(nodes: Record<string, string>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const node of Object.values(nodes)) out[node] = (out[node] ?? 0) + 1;
+  return out;
+}

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { StageProcess } from '@quell/cli';
 import { readWav, scrapeMetrics, type MetricSample } from '@quell/runtime';
-import { metric, startPipeline, tempDir } from '../helpers/pipeline.js';
+import { metric, startPipeline, streamNodes, tempDir } from '../helpers/pipeline.js';
 import { freePort } from '../helpers/ports.js';
 import { firstQuietBlock, maxStep } from '../helpers/signals.js';
 
@@ -21,13 +21,6 @@ const DRY_AMPLITUDE = 0.4;
 const WET_AMPLITUDE = DRY_AMPLITUDE * 0.5;
 const STREAMS = [1, 2, 3, 4];
 const LOCAL = ['--metrics-port', '0', '--log-level', 'warn'];
-
-/** Stream id → node id, from capture's quell_capture_stream_node_info. */
-function placement(capture: MetricSample[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const s of capture) if (s.name === 'quell_capture_stream_node_info' && s.value === 1) out[s.labels.stream] = s.labels.node;
-  return out;
-}
 
 const concealed = (playback: MetricSample[]): number => metric(playback, 'quell_playback_gaps_total') + metric(playback, 'quell_playback_underruns_total');
 
@@ -53,7 +46,7 @@ describe('node pool: streams spread over two inference nodes, moved on join and 
     });
     let nodeB: StageProcess | undefined;
     try {
-      await until('every stream plays on a', () => p.scrape('capture'), (c) => Object.keys(placement(c)).length === 4);
+      await until('every stream plays on a', () => p.scrape('capture'), (c) => Object.keys(streamNodes(c)).length === 4);
       await until('playback is under way', () => p.scrape('playback'), (pb) => metric(pb, 'quell_playback_chunks_played_total') >= 4 * 100);
       const beforeJoin = await p.scrape('playback');
 
@@ -61,13 +54,13 @@ describe('node pool: streams spread over two inference nodes, moved on join and 
       await nodeB.ready;
 
       const afterJoin = await until('two streams moved to b', () => p.scrape('capture'), (c) => metric(c, 'quell_capture_stream_moves_total', { outcome: 'completed' }) >= 2);
-      const onB = Object.entries(placement(afterJoin)).filter(([, node]) => node === 'b').map(([stream]) => Number(stream));
-      assert.equal(onB.length, 2, `two streams on b: ${JSON.stringify(placement(afterJoin))}`);
+      const onB = Object.entries(streamNodes(afterJoin)).filter(([, node]) => node === 'b').map(([stream]) => Number(stream));
+      assert.equal(onB.length, 2, `two streams on b: ${JSON.stringify(streamNodes(afterJoin))}`);
       assert.equal(metric(afterJoin, 'quell_capture_stream_moves_total', { outcome: 'rolled-back' }), 0);
       await sleep(500);
       const moved = await p.scrape('playback');
       const bMetrics = await scrapeMetrics(`http://127.0.0.1:${(await nodeB.ready).metricsPort}/metrics`);
-      console.log(`# after the join: placement ${JSON.stringify(placement(afterJoin))}, b serves ${metric(bMetrics, 'quell_inference_streams_active')} streams, playback concealed ${concealed(moved) - concealed(beforeJoin)} chunks, dry-concealed ${metric(moved, 'quell_playback_dry_concealed_chunks_total') - metric(beforeJoin, 'quell_playback_dry_concealed_chunks_total')}`);
+      console.log(`# after the join: placement ${JSON.stringify(streamNodes(afterJoin))}, b serves ${metric(bMetrics, 'quell_inference_streams_active')} streams, playback concealed ${concealed(moved) - concealed(beforeJoin)} chunks, dry-concealed ${metric(moved, 'quell_playback_dry_concealed_chunks_total') - metric(beforeJoin, 'quell_playback_dry_concealed_chunks_total')}`);
       assert.equal(concealed(moved), concealed(beforeJoin), 'the moves cost no gap and no underrun');
       assert.equal(metric(moved, 'quell_playback_dry_concealed_chunks_total'), metric(beforeJoin, 'quell_playback_dry_concealed_chunks_total'), 'no dry audio was needed for a move');
       assert.equal(metric(await p.scrape('capture'), 'quell_capture_drops_total'), 0, 'capture dropped nothing');
@@ -75,7 +68,7 @@ describe('node pool: streams spread over two inference nodes, moved on join and 
       const framesAtKill = metric(moved, 'quell_playback_audio_frames_played_total') / STREAMS.length;
       p.inference.child.kill('SIGKILL');
       await p.inference.exited;
-      const afterKill = await until('every stream on b', () => p.scrape('capture'), (c) => Object.values(placement(c)).filter((n) => n === 'b').length === 4);
+      const afterKill = await until('every stream on b', () => p.scrape('capture'), (c) => Object.values(streamNodes(c)).filter((n) => n === 'b').length === 4);
       assert.equal(metric(afterKill, 'quell_capture_node_failures_total'), 1);
       await sleep(2000);
       const end = await p.scrape('playback');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { readWav, sumSamples, type MetricSample } from '@quell/runtime';
-import { tempDir } from '../helpers/pipeline.js';
+import { streamNodes, streamsPerNode, tempDir } from '../helpers/pipeline.js';
 import { Pm2Pipeline } from '../helpers/pm2-pipeline.js';
 
 const RATE = 48_000;
@@ -16,20 +16,6 @@ const AMPLITUDE = 0.25;
 const FREQUENCY_HZ = 440;
 const GAIN = 0.5;
 const STREAMS = [1, 2, 3, 4];
-
-/** Stream id → node id, from capture's quell_capture_stream_node_info. */
-function placement(capture: MetricSample[] | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const s of capture ?? []) if (s.name === 'quell_capture_stream_node_info' && s.value === 1) out[s.labels.stream] = s.labels.node;
-  return out;
-}
-
-/** Streams per node. */
-function spread(p: Record<string, string>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const node of Object.values(p)) out[node] = (out[node] ?? 0) + 1;
-  return out;
-}
 
 describe('pm2 runs a pool of two inference nodes', { timeout: 180_000 }, () => {
   it('spreads four streams two and two, and a pm2 reload replaces both nodes with nothing missing, doubled or concealed', async () => {
@@ -47,18 +33,18 @@ describe('pm2 runs a pool of two inference nodes', { timeout: 180_000 }, () => {
     try {
       let before: Record<string, string> = {};
       for (let i = 0; i < 100; i++) {
-        before = placement(await p.scrape('capture'));
-        if (Object.keys(before).length === 4 && Object.values(spread(before)).every((n) => n === 2)) break;
+        before = streamNodes(await p.scrape('capture'));
+        if (Object.keys(before).length === 4 && Object.values(streamsPerNode(before)).every((n) => n === 2)) break;
         await sleep(100);
       }
-      assert.deepEqual(Object.values(spread(before)).sort(), [2, 2], `two nodes serve two streams each: ${JSON.stringify(before)}`);
+      assert.deepEqual(Object.values(streamsPerNode(before)).sort(), [2, 2], `two nodes serve two streams each: ${JSON.stringify(before)}`);
       const workers = (JSON.parse((await p.pm2('jlist')).stdout) as { name: string }[]).filter((a) => a.name === 'quell-inference');
       assert.equal(workers.length, 2, 'pm2 runs two inference workers');
 
       const reload = await p.pm2('reload', 'quell-inference');
       assert.equal(reload.code, 0, reload.stderr);
       await sleep(1000);
-      const after = placement(await p.scrape('capture'));
+      const after = streamNodes(await p.scrape('capture'));
       console.log(`# before the reload ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
       assert.equal(Object.keys(after).length, 4, 'every stream is served');
       for (const node of Object.values(after)) assert.ok(!Object.values(before).includes(node), `stream served by a new node (${node})`);
